@@ -1,0 +1,28 @@
+"""dlcourse: the helper package of the course "Into the Depths of Neural Networks".
+
+Each module holds one idea and names the chapter that uses it: `device`, `seeding`, `data`, `training` (the one
+`fit` loop), `plotting`, `widgets`, `compare` (from-scratch code against PyTorch), `checks` (exercise checks),
+and the chapters' reference implementations (`activations`, `neuron`, `perceptron`, ...).
+Every chapter starts with `device = dlcourse.setup()`.
+"""
+from __future__ import annotations
+
+import torch
+
+from dlcourse.device import device
+from dlcourse.seeding import seed_everything
+
+__version__ = "0.1.0"
+__all__ = ["device", "seed_everything", "setup", "__version__"]
+
+
+def setup(seed: int = 0, quiet: bool = False) -> torch.device:
+    """Seed everything, apply the course's plot style, pick the device and say which; returns the device."""
+    from dlcourse.plotting import use_course_style
+
+    seed_everything(seed)
+    use_course_style()
+    dev = device()
+    if not quiet:
+        print(f"dlcourse {__version__} · torch {torch.__version__} · device: {dev} · seed {seed}")
+    return dev

@@ -1,0 +1,186 @@
+"""The course's pictures: decision boundaries, training curves (live while `fit` runs), image grids, one style.
+
+Used from "The artificial neuron" onwards; `fit` draws through `LivePlot`.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Callable
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import Tensor
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dlcourse.training import History
+
+CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+"""One colour per class, used by every scatter plot and boundary in the course."""
+
+
+def use_course_style() -> None:
+    """Readable defaults for every figure of the course."""
+    matplotlib.rcParams.update({
+        "figure.figsize": (6.4, 4.0),
+        "figure.dpi": 100,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "font.size": 11,
+        "legend.frameon": False,
+    })
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where figures and widgets can be shown)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _numpy(values) -> np.ndarray:
+    """matplotlib wants NumPy arrays; tensors may live on a GPU or record gradients."""
+    if isinstance(values, Tensor):
+        return values.detach().cpu().numpy()
+    return np.asarray(values)
+
+
+def scatter_classes(X: Tensor, y: Tensor, ax=None, **kwargs):
+    """2-D points coloured by class."""
+    ax = ax or plt.gca()
+    X, y = _numpy(X), _numpy(y)
+    for label in np.unique(y).tolist():
+        mask = y == label
+        ax.scatter(X[mask, 0], X[mask, 1], s=kwargs.pop("s", 18), color=CLASS_COLORS[int(label) % len(CLASS_COLORS)],
+                   edgecolor="white", linewidth=0.5, label=f"class {int(label)}", **kwargs)
+    ax.set_aspect("equal", adjustable="datalim")
+    return ax
+
+
+def decision_boundary(predict: Callable[[Tensor], Tensor], X: Tensor, y: Tensor | None = None, ax=None,
+                      resolution: int = 150, padding: float = 0.5):
+    """Shade the plane by the class `predict` gives each point; overlay the data.
+
+    `predict` maps an (N, 2) tensor to class scores (N, C), a single logit (N,) / (N, 1), or labels.
+    A torch module is evaluated without gradients on its own device.
+    """
+    ax = ax or plt.gca()
+    X = torch.as_tensor(X).detach().cpu().float()
+    lo, hi = X.min(0).values - padding, X.max(0).values + padding
+    xs, ys = torch.linspace(lo[0], hi[0], resolution), torch.linspace(lo[1], hi[1], resolution)
+    grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)
+    if isinstance(predict, torch.nn.Module):
+        params = list(predict.parameters())
+        grid_in = grid.to(params[0].device) if params else grid
+    else:
+        grid_in = grid
+    with torch.no_grad():
+        out = torch.as_tensor(predict(grid_in)).detach().cpu()
+    if out.ndim == 2 and out.shape[1] > 1:
+        labels = out.argmax(1)
+    elif out.dtype.is_floating_point:
+        labels = (out.reshape(-1) > 0).long()
+    else:
+        labels = out.reshape(-1).long()
+    n_classes = int(max(labels.max().item(), y.max().item() if y is not None else 0)) + 1
+    cmap = matplotlib.colors.ListedColormap(CLASS_COLORS[:max(n_classes, 2)])
+    ax.contourf(xs.numpy(), ys.numpy(), labels.reshape(resolution, resolution).numpy(), levels=np.arange(-0.5, max(n_classes, 2)),
+                cmap=cmap, alpha=0.25)
+    if y is not None:
+        scatter_classes(X, y, ax=ax)
+    ax.set_xlim(float(lo[0]), float(hi[0]))
+    ax.set_ylim(float(lo[1]), float(hi[1]))
+    return ax
+
+
+def plot_history(history: "History", axes=None):
+    """Loss (left) and, when recorded, the metric (right) against epochs."""
+    panels = 2 if history.train_metric else 1
+    if axes is None:
+        _, axes = plt.subplots(1, panels, figsize=(4.8 * panels, 3.4), squeeze=False)
+        axes = axes[0]
+    axes = np.atleast_1d(axes)
+    epochs = np.arange(1, history.epochs + 1)
+    axes[0].plot(epochs, history.train_loss, label="train")
+    if history.val_loss:
+        axes[0].plot(epochs, history.val_loss, label="validation")
+    axes[0].set(xlabel="epoch", ylabel="loss", title="loss")
+    axes[0].legend()
+    if panels == 2 and len(axes) > 1:
+        axes[1].plot(epochs, history.train_metric, label="train")
+        if history.val_metric:
+            axes[1].plot(epochs, history.val_metric, label="validation")
+        axes[1].set(xlabel="epoch", ylabel=history.metric_name, title=history.metric_name)
+        axes[1].legend()
+    return axes
+
+
+class LivePlot:
+    """Redraws the training curves in place while `fit` runs (notebooks only; at most twice a second)."""
+
+    def __init__(self, history: "History", enabled: bool | None = None, interval: float = 0.5):
+        self.history = history
+        self.enabled = in_notebook() if enabled is None else enabled
+        self.interval = interval
+        self._last = 0.0
+        self._handle = None
+        self._figure = None
+
+    def _draw(self) -> None:
+        from IPython.display import display
+
+        if self._figure is None:
+            panels = 2 if self.history.metric_name else 1
+            self._figure, axes = plt.subplots(1, panels, figsize=(4.8 * panels, 3.4), squeeze=False)
+            self._axes = axes[0]
+            plt.close(self._figure)  # shown through the display handle only, not again at the cell's end
+        for ax in self._axes:
+            ax.clear()
+        plot_history(self.history, self._axes)
+        self._figure.tight_layout()
+        if self._handle is None:
+            self._handle = display(self._figure, display_id=True)
+        else:
+            self._handle.update(self._figure)
+        self._last = time.perf_counter()
+
+    def update(self) -> None:
+        if self.enabled and time.perf_counter() - self._last >= self.interval:
+            self._draw()
+
+    def finish(self) -> None:
+        if self.enabled and self.history.epochs:
+            self._draw()
+
+
+def image_grid(images: Tensor, labels=None, ncols: int = 10, cmap: str = "gray_r", size: float = 0.9,
+               titles: list[str] | None = None):
+    """Show a batch of images (N, H, W), (N, 1, H, W) or flat squares (N, H*W) in a grid; returns the figure."""
+    images = torch.as_tensor(images).detach().cpu().float()
+    if images.ndim == 2:
+        side = int(round(images.shape[1] ** 0.5))
+        if side * side != images.shape[1]:
+            raise ValueError(f"cannot show flat images of {images.shape[1]} pixels as squares")
+        images = images.reshape(-1, side, side)
+    if images.ndim == 4:
+        images = images[:, 0]
+    n = len(images)
+    ncols = max(1, min(ncols, n))
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i].numpy(), cmap=cmap)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=9)
+            elif labels is not None:
+                ax.set_title(str(int(labels[i])), fontsize=9)
+    fig.tight_layout()
+    return fig

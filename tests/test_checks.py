@@ -1,0 +1,173 @@
+"""The check machinery: every way a learner's answer can fail becomes a verdict, never a crash or a hang."""
+import sys
+import threading
+import time
+
+import torch
+
+from dlcourse.checks import (CORRECT, INCORRECT, NOT_ATTEMPTED, Incorrect, Verdict, call, exercise, expect_close,
+                             expect_tensor)
+
+
+@exercise("double", hint="multiply by two")
+def check_double(answer):
+    got = call(answer, torch.arange(3.0))
+    expect_close(got, torch.arange(3.0) * 2, mistakes={"you added 2 instead": torch.arange(3.0) + 2})
+    return "ok"
+
+
+def test_correct_and_not_attempted():
+    assert check_double(lambda x: 2 * x).status == CORRECT
+
+    def stub(x):
+        raise NotImplementedError
+
+    assert check_double(stub).status == NOT_ATTEMPTED
+    assert check_double(None).status == NOT_ATTEMPTED
+    assert check_double(...).status == NOT_ATTEMPTED
+
+
+def test_known_mistake_is_named_and_hint_added():
+    verdict = check_double(lambda x: x + 2)
+    assert verdict.status == INCORRECT and "added 2" in verdict.message and "multiply by two" in verdict.message
+
+
+def test_exceptions_inside_learner_code_are_reported_with_the_line():
+    def broken(x):
+        return x @ torch.ones(5)
+
+    verdict = check_double(broken)
+    assert verdict.status == INCORRECT and "RuntimeError" in verdict.message and "x @ torch.ones(5)" in verdict.message
+
+
+def test_sys_exit_and_recursion_do_not_escape():
+    assert check_double(lambda x: sys.exit(3)).status == INCORRECT
+
+    def forever(x):
+        return forever(x)
+
+    assert "recursed" in check_double(forever).message
+
+
+def test_endless_loop_is_stopped(monkeypatch):
+    monkeypatch.setattr("dlcourse.checks.HARD_LIMIT", 2.0)
+
+    @exercise("loop")
+    def check_loop(answer):
+        return call(answer, time_limit=0.5)
+
+    def endless():
+        while True:
+            pass
+
+    def stubborn():  # swallows the first interruption and loops again
+        while True:
+            try:
+                while True:
+                    pass
+            except BaseException:
+                pass
+
+    start = time.perf_counter()
+    assert "did not finish" in check_loop(endless).message
+    assert time.perf_counter() - start < 5
+    verdict = check_loop(stubborn)  # survives every interruption: the child process is killed
+    assert verdict.status == INCORRECT and "even when interrupted" in verdict.message
+    assert time.perf_counter() - start < 8
+
+
+def test_a_crashing_answer_ends_as_a_verdict():
+    import os
+
+    verdict = check_double(lambda x: os._exit(1))
+    assert verdict.status == INCORRECT and "stopped the Python process" in verdict.message
+
+
+def test_learner_output_is_passed_on(capsys):
+    def chatty(x):
+        print("hello from the learner")
+        return 2 * x
+
+    assert check_double(chatty).status == CORRECT
+    assert "hello from the learner" in capsys.readouterr().out
+
+
+def test_in_process_mode_gives_the_same_verdicts(monkeypatch):
+    monkeypatch.setattr("dlcourse.checks.ISOLATE", False)
+    assert check_double(lambda x: 2 * x).status == CORRECT
+    assert "added 2" in check_double(lambda x: x + 2).message
+
+
+def test_time_limit_also_works_off_the_main_thread():
+    @exercise("loop")
+    def check_loop(answer):
+        return call(answer, time_limit=0.3)
+
+    out = {}
+    worker = threading.Thread(target=lambda: out.setdefault("v", check_loop(lambda: time.sleep(2))))
+    worker.start()
+    worker.join(5)
+    assert "did not finish" in out["v"].message
+
+
+def test_non_callables_wrong_types_and_shapes():
+    assert "expected a function" in check_double(42).message
+    assert "None" in check_double(lambda x: None).message
+    assert "should be a tensor" in check_double(lambda x: "six").message
+    assert "shape" in check_double(lambda x: torch.zeros(4)).message
+    assert "NaN" in check_double(lambda x: x * float("nan")).message
+    assert check_double(lambda x: (2 * x).tolist()).status == CORRECT  # lists are accepted
+
+
+def test_transposed_result_is_recognised():
+    try:
+        expect_tensor(torch.zeros(3, 2), (2, 3))
+    except Incorrect as exc:
+        assert "transposed" in str(exc)
+    else:
+        raise AssertionError("expected Incorrect")
+
+
+def test_learner_cannot_modify_the_checks_data():
+    data = torch.ones(3)
+
+    @exercise("inplace")
+    def check(answer):
+        call(answer, data)
+        return "fine"
+
+    check(lambda x: x.zero_())
+    assert torch.equal(data, torch.ones(3))
+
+
+def test_in_process_the_learner_still_gets_copies(monkeypatch):
+    monkeypatch.setattr("dlcourse.checks.ISOLATE", False)
+    data = torch.ones(3)
+
+    @exercise("inplace")
+    def check(answer):
+        call(answer, data)
+        return "fine"
+
+    check(lambda x: x.zero_())
+    assert torch.equal(data, torch.ones(3))
+
+
+def test_a_check_that_breaks_on_odd_input_still_gives_a_verdict():
+    @exercise("fragile")
+    def fragile(answer):
+        return 1 / 0
+
+    verdict = fragile(lambda: 1)
+    assert verdict.status == INCORRECT and "could not be checked" in verdict.message
+
+
+def test_verdict_rendering():
+    v = Verdict(INCORRECT, "bad <shape>", "ex")
+    assert "❌ ex: incorrect" in repr(v) and "&lt;shape&gt;" in v._repr_html_() and not v
+    assert bool(Verdict(CORRECT, "ok"))
+
+
+def test_hint_prints(capsys):
+    check_double.hint()
+    assert "multiply by two" in capsys.readouterr().out

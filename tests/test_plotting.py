@@ -1,0 +1,38 @@
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from torch import nn
+
+from dlcourse import data, plotting
+from dlcourse.training import History
+
+
+def test_decision_boundary_accepts_models_logits_and_labels():
+    X, y = data.blobs(40)
+    for predict in (nn.Linear(2, 3), lambda g: g[:, 0], lambda g: (g[:, 1] > 0).long()):
+        fig, ax = plt.subplots()
+        plotting.decision_boundary(predict, X, y, ax=ax, resolution=20)
+        assert ax.collections, "the boundary and the points are drawn"
+        plt.close(fig)
+
+
+def test_image_grid_shapes_and_titles():
+    images = torch.rand(12, 64)
+    fig = plotting.image_grid(images, labels=torch.arange(12), ncols=5)
+    assert len(fig.axes) == 15
+    assert fig.axes[3].get_title() == "3"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="squares"):
+        plotting.image_grid(torch.rand(2, 10))
+
+
+def test_live_plot_is_silent_outside_notebooks():
+    live = plotting.LivePlot(History(train_loss=[1.0]))
+    assert not live.enabled
+    live.update()
+    live.finish()  # nothing to show, nothing raised
+
+
+def test_course_style_applies():
+    plotting.use_course_style()
+    assert plt.rcParams["axes.spines.top"] is False
