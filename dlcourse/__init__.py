@@ -13,7 +13,7 @@ from dlcourse.device import device
 from dlcourse.seeding import seed_everything
 
 __version__ = "0.1.0"
-__all__ = ["device", "seed_everything", "setup", "__version__"]
+__all__ = ["device", "seed_everything", "setup", "show_source", "__version__"]
 
 
 def setup(seed: int = 0, quiet: bool = False) -> torch.device:
@@ -26,3 +26,12 @@ def setup(seed: int = 0, quiet: bool = False) -> torch.device:
     if not quiet:
         print(f"dlcourse {__version__} · torch {torch.__version__} · device: {dev} · seed {seed}")
     return dev
+
+
+def show_source(obj: object):
+    """Display the source code of a dlcourse function or class in a notebook, highlighted."""
+    import inspect
+
+    from IPython.display import Code
+
+    return Code(inspect.getsource(obj), language="python")

@@ -184,3 +184,41 @@ def image_grid(images: Tensor, labels=None, ncols: int = 10, cmap: str = "gray_r
                 ax.set_title(str(int(labels[i])), fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def draw_network(weights: list[Tensor], signals: list[Tensor] | None = None, ax=None,
+                 layer_names: list[str] | None = None):
+    """A layered network diagram: units as circles (coloured by their signal), weights as lines.
+
+    `weights[k]` is layer k's (out, in) matrix, as in `nn.Linear`; line width grows with |w|, blue is positive
+    and red negative. `signals[k]` (one value per unit) colours layer k's units and is written inside them.
+    """
+    ax = ax or plt.gca()
+    sizes = [weights[0].shape[1]] + [W.shape[0] for W in weights]
+    positions = [[(k, (n - 1) / 2 - i) for i in range(n)] for k, n in enumerate(sizes)]
+    biggest = max(float(W.abs().max()) for W in weights) or 1.0
+    for k, W in enumerate(weights):
+        W = _numpy(W)
+        for j in range(W.shape[0]):
+            for i in range(W.shape[1]):
+                (x0, y0), (x1, y1) = positions[k][i], positions[k + 1][j]
+                ax.plot([x0, x1], [y0, y1], color="#1f77b4" if W[j, i] >= 0 else "#d62728",
+                        linewidth=0.5 + 3 * abs(W[j, i]) / biggest, alpha=0.7, zorder=1)
+    cmap = plt.get_cmap("viridis")
+    for k, layer in enumerate(positions):
+        values = _numpy(signals[k]).reshape(-1) if signals is not None else None
+        span = (float(np.abs(values).max()) or 1.0) if values is not None else 1.0
+        for i, (x, y) in enumerate(layer):
+            colour = cmap(0.5 + 0.5 * values[i] / span) if values is not None else "white"
+            ax.add_patch(matplotlib.patches.Circle((x, y), 0.18, facecolor=colour, edgecolor="black", zorder=2))
+            if values is not None:
+                ax.text(x, y, f"{values[i]:.2f}", ha="center", va="center", fontsize=8, zorder=3,
+                        color="white" if abs(values[i]) / span > 0.3 and values[i] < 0 else "black")
+    names = layer_names or ["input"] + [f"layer {k + 1}" for k in range(len(weights))]
+    for k, name in enumerate(names):
+        ax.text(k, max(sizes) / 2 + 0.1, name, ha="center", fontsize=10)
+    ax.set_xlim(-0.5, len(sizes) - 0.5)
+    ax.set_ylim(-max(sizes) / 2 - 0.1, max(sizes) / 2 + 0.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
