@@ -26,8 +26,8 @@ def tagged_source(notebook: str, tag: str) -> str:
     return "\n\n".join("".join(c["source"]) for c in cells)
 
 
-def run_tagged(notebook: str, tag: str) -> dict:
-    """Execute the cells tagged `tag` (as the notebook shows them) and return their namespace."""
-    namespace: dict = {}
+def run_tagged(notebook: str, tag: str, **names) -> dict:
+    """Execute the cells tagged `tag` (as the notebook shows them), given `names`; return their namespace."""
+    namespace: dict = dict(names)
     exec(compile(tagged_source(notebook, tag), f"{notebook}[{tag}]", "exec"), namespace)
     return namespace

@@ -1,0 +1,135 @@
+"""The book's notebooks follow the chapter template: listed in _toc.yml, outputs stripped, the same first cell,
+objectives, exercises with folded solutions, widgets and asserted results. (nbval runs them: `pytest --nbval-lax book`.)"""
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import dlcourse
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "book").rglob("*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts)
+CHAPTERS = [nb for nb in NOTEBOOKS if nb != "book/setup.ipynb"]
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part.get("chapters", [])]
+    return files
+
+
+def load(path: str) -> dict:
+    return json.loads((ROOT / path).read_text())
+
+
+def code_cells(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def expected_setup_cell() -> str:
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    return ("# Set-up: where dlcourse is missing (on Colab, say), install it first; then seed everything and pick "
+            "the device.\n"
+            "import os\n"
+            "try:\n"
+            "    import dlcourse\n"
+            "except ModuleNotFoundError:\n"
+            f"    %pip install --quiet {{os.environ.get(\"DLCOURSE_SOURCE\", \"git+{url}\")}}\n"
+            "    import dlcourse\n"
+            "\n"
+            "device = dlcourse.setup(seed=0)")
+
+
+def test_there_are_notebooks():
+    assert "book/foundations/neuron.ipynb" in NOTEBOOKS and "book/setup.ipynb" in NOTEBOOKS
+
+
+def test_toc_and_files_agree():
+    listed = set(toc_files())
+    for nb in NOTEBOOKS:
+        assert nb[:-len(".ipynb")] in listed, f"{nb} is not in _toc.yml"
+    for entry in listed:
+        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".ipynb", ".md")), f"_toc.yml lists missing {entry}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_outputs_are_stripped(path):
+    for cell in code_cells(load(path)):
+        assert cell.get("outputs") == [] and cell.get("execution_count") is None, f"{path}: strip the outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_first_code_cell_is_the_shared_setup_cell(path):
+    first = code_cells(load(path))[0]
+    assert source(first) == expected_setup_cell(), (
+        f"{path}: the first code cell must be exactly (the URL comes from _config.yml):\n{expected_setup_cell()}")
+    assert "setup" in tags(first)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_no_star_imports_or_exec_tricks(path):
+    for cell in code_cells(load(path)):
+        text = source(cell)
+        assert not re.search(r"^\s*from\s+\S+\s+import\s+\*", text, re.M), f"{path}: star import"
+        assert "exec(" not in text and "sys._getframe" not in text, f"{path}: exec or frame tricks"
+
+
+def package_names() -> set[str]:
+    names = set()
+    for info in pkgutil.walk_packages(dlcourse.__path__, "dlcourse."):
+        module = importlib.import_module(info.name)
+        names |= {n for n, v in vars(module).items() if callable(v) and getattr(v, "__module__", "") == info.name}
+    return names
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_notebooks_do_not_redefine_the_package(path):
+    provided = package_names()
+    assert "layer" in provided and "fit" in provided
+    for cell in code_cells(load(path)):
+        if {"exercise-stub", "solution"} & set(tags(cell)):
+            continue  # the learner's answers may share a name with the reference
+        text = re.sub(r"^\s*[%!].*$", "", source(cell), flags=re.M)  # magics are not Python
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                assert node.name not in provided, f"{path} redefines dlcourse's {node.name}: import it instead"
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_chapter_template(path):
+    nb = load(path)
+    markdown = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    cells = code_cells(nb)
+    assert markdown.lstrip().startswith("# "), f"{path}: starts with its title"
+    assert "**You will learn" in markdown and "**Prerequisites:**" in markdown, f"{path}: objectives, prerequisites"
+    exercises = re.findall(r"```\{exercise\}", markdown)
+    solutions = re.findall(r"```\{solution-start\} (\S+)\n:class: dropdown", markdown)
+    assert len(exercises) >= 2 and len(solutions) == len(exercises), f"{path}: each exercise has a folded solution"
+    assert len(re.findall(r"```\{solution-end\}", markdown)) == len(solutions)
+    stubs = [c for c in cells if "exercise-stub" in tags(c)]
+    answers = [c for c in cells if "solution" in tags(c)]
+    assert len(stubs) == len(answers) == len(exercises), f"{path}: one stub and one solution cell per exercise"
+    for cell in stubs:
+        assert "NotImplementedError" in source(cell) and "check." in source(cell)
+    assert any("Playground(" in source(c) for c in cells), f"{path}: at least one widget experiment"
+    asserts = [c for c in cells if "remove-cell" in tags(c) and "assert " in source(c)]
+    assert len(asserts) >= 3, f"{path}: measured results are asserted in hidden cells"
+    assert "## Summary" in markdown and "{cite}" in markdown, f"{path}: summary and references"

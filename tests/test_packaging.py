@@ -1,0 +1,70 @@
+"""The project's own files agree: pyproject.toml, environment.yml and constraints.txt name the same packages; every
+module has a docstring, stays small and has its mirror test file."""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+import dlcourse
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+CONDA_NAMES = {"torch": "pytorch"}  # PyPI name -> conda-forge name where they differ
+CONDA_ONLY = {"python", "pip", "nodejs"}  # conda also provides the interpreter and Node.js (npm for the site's assets)
+
+
+def pyproject_requirements() -> list[Requirement]:
+    project = PYPROJECT["project"]
+    lines = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    return [Requirement(line) for line in lines]
+
+
+def test_environment_yml_has_the_same_dependencies_and_ranges():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {}
+    for item in env["dependencies"]:
+        if isinstance(item, str):
+            name, spec = re.match(r"([A-Za-z0-9_.\-]+)\s*(.*)", item).groups()
+            conda[name] = spec.replace("=", "==", 1) if re.match(r"=\d", spec) else spec
+    expected = {CONDA_NAMES.get(r.name, r.name): str(r.specifier) for r in pyproject_requirements()}
+    found = {name: spec for name, spec in conda.items() if name not in CONDA_ONLY}
+    normalise = lambda spec: ",".join(sorted(spec.replace(" ", "").split(",")))
+    assert set(found) == set(expected), f"only in environment.yml: {set(found) - set(expected)}; " \
+                                        f"only in pyproject.toml: {set(expected) - set(found)}"
+    for name in expected:
+        assert normalise(found[name]) == normalise(expected[name]), f"{name}: {found[name]} vs {expected[name]}"
+
+
+def test_constraints_pin_every_dependency_within_its_range():
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = Version(version)
+    for requirement in pyproject_requirements():
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"constraints.txt does not pin {requirement.name}"
+        assert requirement.specifier.contains(pins[name], prereleases=True), f"{name} {pins[name]} ∉ {requirement}"
+    assert str(pins["torch"]) == "2.13.0", "torch resolves to the CPU wheel on disk here; see constraints.txt"
+
+
+def test_version_agrees():
+    assert dlcourse.__version__ == PYPROJECT["project"]["version"]
+
+
+def test_every_module_has_a_docstring_a_mirror_test_and_stays_small():
+    for path in sorted((ROOT / "dlcourse").rglob("*.py")):
+        relative = path.relative_to(ROOT / "dlcourse")
+        text = path.read_text()
+        assert text.lstrip().startswith('"""'), f"{relative} needs a module docstring saying what it holds"
+        assert len(text.splitlines()) <= 320, f"{relative} has grown past ~300 lines: split it by concept"
+        if path.name == "__init__.py" and path.parent.name == "dlcourse":
+            continue
+        stem = "_".join(part for part in relative.with_suffix("").parts if part != "__init__")
+        assert (ROOT / "tests" / f"test_{stem}.py").exists(), f"{relative} has no tests/test_{stem}.py"
