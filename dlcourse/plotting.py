@@ -59,7 +59,7 @@ def scatter_classes(X: Tensor, y: Tensor, ax=None, **kwargs):
         mask = y == label
         ax.scatter(X[mask, 0], X[mask, 1], s=kwargs.pop("s", 18), color=CLASS_COLORS[int(label) % len(CLASS_COLORS)],
                    edgecolor="white", linewidth=0.5, label=f"class {int(label)}", **kwargs)
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal", adjustable="box")
     return ax
 
 
@@ -195,7 +195,8 @@ def draw_network(weights: list[Tensor], signals: list[Tensor] | None = None, ax=
     """
     ax = ax or plt.gca()
     sizes = [weights[0].shape[1]] + [W.shape[0] for W in weights]
-    positions = [[(k, (n - 1) / 2 - i) for i in range(n)] for k, n in enumerate(sizes)]
+    spacing = max(2.5, 0.8 * max(sizes))  # wide enough that the lines between layers can be told apart
+    positions = [[(k * spacing, (n - 1) / 2 - i) for i in range(n)] for k, n in enumerate(sizes)]
     biggest = max(float(W.abs().max()) for W in weights) or 1.0
     for k, W in enumerate(weights):
         W = _numpy(W)
@@ -203,22 +204,49 @@ def draw_network(weights: list[Tensor], signals: list[Tensor] | None = None, ax=
             for i in range(W.shape[1]):
                 (x0, y0), (x1, y1) = positions[k][i], positions[k + 1][j]
                 ax.plot([x0, x1], [y0, y1], color="#1f77b4" if W[j, i] >= 0 else "#d62728",
-                        linewidth=0.5 + 3 * abs(W[j, i]) / biggest, alpha=0.7, zorder=1)
-    cmap = plt.get_cmap("viridis")
+                        linewidth=0.5 + 3 * abs(W[j, i]) / biggest, alpha=0.6, zorder=1)
+    cmap = plt.get_cmap("coolwarm")
     for k, layer in enumerate(positions):
         values = _numpy(signals[k]).reshape(-1) if signals is not None else None
         span = (float(np.abs(values).max()) or 1.0) if values is not None else 1.0
         for i, (x, y) in enumerate(layer):
             colour = cmap(0.5 + 0.5 * values[i] / span) if values is not None else "white"
-            ax.add_patch(matplotlib.patches.Circle((x, y), 0.18, facecolor=colour, edgecolor="black", zorder=2))
+            ax.add_patch(matplotlib.patches.Circle((x, y), 0.4, facecolor=colour, edgecolor="black", zorder=2))
             if values is not None:
-                ax.text(x, y, f"{values[i]:.2f}", ha="center", va="center", fontsize=8, zorder=3,
-                        color="white" if abs(values[i]) / span > 0.3 and values[i] < 0 else "black")
+                ax.text(x, y, f"{values[i]:.2f}", ha="center", va="center", fontsize=8, zorder=3)
     names = layer_names or ["input"] + [f"layer {k + 1}" for k in range(len(weights))]
+    top = (max(sizes) - 1) / 2
     for k, name in enumerate(names):
-        ax.text(k, max(sizes) / 2 + 0.1, name, ha="center", fontsize=10)
-    ax.set_xlim(-0.5, len(sizes) - 0.5)
-    ax.set_ylim(-max(sizes) / 2 - 0.1, max(sizes) / 2 + 0.4)
+        ax.text(k * spacing, top + 0.8, name, ha="center", fontsize=10)
+    ax.set_xlim(-1, (len(sizes) - 1) * spacing + 1)
+    ax.set_ylim(-top - 0.7, top + 1.3)
     ax.set_aspect("equal")
     ax.axis("off")
+    return ax
+
+
+def neuron_response(weights: Tensor, bias: float, activation: str, X: Tensor | None = None,
+                    y: Tensor | None = None, ax=None, limit: float = 4.0, resolution: int = 161):
+    """Shade the plane by a 2-input neuron's output, draw its decision boundary z = 0, overlay labelled points.
+
+    Returns the axes; with data, the title gives the fraction of points on the correct side of the boundary.
+    """
+    from dlcourse import neuron
+
+    ax = ax or plt.gca()
+    weights = torch.as_tensor(weights, dtype=torch.float32)
+    grid = torch.linspace(-limit, limit, resolution)
+    gx, gy = torch.meshgrid(grid, grid, indexing="xy")
+    points = torch.stack([gx, gy], -1).reshape(-1, 2)
+    out = neuron.neuron(points, weights, bias, activation).reshape(resolution, resolution)
+    image = ax.pcolormesh(gx.numpy(), gy.numpy(), out.numpy(), cmap="coolwarm", shading="auto", alpha=0.6)
+    ax.figure.colorbar(image, ax=ax, label=f"output a = {activation}(z)")
+    z = neuron.pre_activation(points, weights, bias).reshape(resolution, resolution)
+    if z.min() < 0 < z.max():
+        ax.contour(gx.numpy(), gy.numpy(), z.numpy(), levels=[0], colors="black", linewidths=2)
+    if X is not None and y is not None:
+        scatter_classes(X, y, ax=ax)
+        side = (neuron.pre_activation(torch.as_tensor(X).float(), weights, bias) > 0).long()
+        ax.set_title(f"points on the correct side: {(side == torch.as_tensor(y)).float().mean().item():.0%}")
+    ax.set(xlim=(-limit, limit), ylim=(-limit, limit), xlabel="x₁", ylabel="x₂")
     return ax

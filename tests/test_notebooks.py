@@ -46,13 +46,12 @@ def tags(cell: dict) -> list[str]:
 
 def expected_setup_cell() -> str:
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-    return ("# Set-up: where dlcourse is missing (on Colab, say), install it first; then seed everything and pick "
-            "the device.\n"
+    return ("# Set-up: installs dlcourse where it is missing (as on Colab).\n"
             "import os\n"
             "try:\n"
             "    import dlcourse\n"
             "except ModuleNotFoundError:\n"
-            f"    %pip install --quiet {{os.environ.get(\"DLCOURSE_SOURCE\", \"git+{url}\")}}\n"
+            f"    %pip install -q {{os.environ.get(\"DLCOURSE_SOURCE\", \"git+{url}\")}}\n"
             "    import dlcourse\n"
             "\n"
             "device = dlcourse.setup(seed=0)")
@@ -81,7 +80,16 @@ def test_first_code_cell_is_the_shared_setup_cell(path):
     first = code_cells(load(path))[0]
     assert source(first) == expected_setup_cell(), (
         f"{path}: the first code cell must be exactly (the URL comes from _config.yml):\n{expected_setup_cell()}")
-    assert "setup" in tags(first)
+    assert {"setup", "hide-input"} <= set(tags(first)), "tag it setup and hide-input (the site folds it)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_shown_code_fits_the_page(path):
+    for cell in code_cells(load(path)):
+        if {"setup", "remove-cell"} & set(tags(cell)):
+            continue
+        long = [line for line in source(cell).splitlines() if len(line) > 80]
+        assert not long, f"{path}: lines over 80 characters are cut off on the website: {long}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS)

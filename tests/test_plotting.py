@@ -36,3 +36,34 @@ def test_live_plot_is_silent_outside_notebooks():
 def test_course_style_applies():
     plotting.use_course_style()
     assert plt.rcParams["axes.spines.top"] is False
+
+
+def test_draw_network_places_every_unit_and_weight():
+    fig, ax = plt.subplots()
+    weights = [torch.randn(8, 2), torch.randn(2, 8)]
+    plotting.draw_network(weights, [torch.randn(2), torch.randn(8), torch.randn(2)], ax=ax)
+    assert len(ax.patches) == 2 + 8 + 2
+    assert len(ax.lines) == 2 * 8 + 8 * 2
+    plt.close(fig)
+
+
+def test_neuron_response_reports_the_fraction_on_the_correct_side():
+    X = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [2.0, 1.0]])
+    y = torch.tensor([1, 0, 0])
+    fig, ax = plt.subplots()
+    plotting.neuron_response(torch.tensor([1.0, 0.0]), 0.0, "sigmoid", X, y, ax=ax)
+    assert ax.get_title() == "points on the correct side: 67%"
+    assert ax.collections, "shading, boundary and points are drawn"
+    plt.close("all")
+
+
+def test_plots_emit_no_warnings():
+    import warnings
+
+    X, y = data.blobs(30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig, ax = plt.subplots()
+        plotting.decision_boundary(nn.Linear(2, 2), X, y, ax=ax, resolution=10)
+        fig.canvas.draw()
+    plt.close(fig)

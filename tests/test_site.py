@@ -1,0 +1,482 @@
+"""The website, built exactly as `make book` builds it and opened in real headless Chromium.
+
+Every page listed in _toc.yml is checked (new chapters are covered automatically): it loads without console
+errors, uncaught exceptions, failed requests or any request off this machine (MathJax, require.js and the widget
+manager are vendored under _static/vendor/), its images load, its math is typeset, its widgets render, notebook
+pages carry the Colab button, exercise solutions start folded, and citations lead to the bibliography.
+
+Needs Chromium: set CHROMIUM=/path/to/chrome or install it (`make browser` does, as root on Debian). Without it
+the test is skipped locally and fails in CI (where CI is set). Set SITE_SCREENSHOTS=/some/folder to keep
+full-page screenshots of a few pages for a human to look at.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from playwright.sync_api import sync_playwright
+
+pytestmark = pytest.mark.site
+
+ROOT = Path(__file__).resolve().parent.parent
+MATHJAX = ROOT / "_vendor" / "vendor" / "mathjax" / "tex-chtml.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+BUILD_TIMEOUT_S = 1800  # the build executes every notebook
+RENDER_TIMEOUT_MS = 20_000  # MathJax typesetting and the widget manager rendering, after the page has loaded
+WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+
+
+def _toc_pages() -> list[str]:
+    """The book's pages in _toc.yml order (root, then parts[*].chapters[*], sections included), without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
+
+
+PAGES = _toc_pages()
+NOTEBOOK_PAGES = [page for page in PAGES if (ROOT / f"{page}.ipynb").exists()]
+NEURON = "book/foundations/neuron"
+BIBLIOGRAPHY = "book/appendix/bibliography"
+MATH_PAGES = {NEURON}  # pages that must contain (typeset) math; math on any other page is checked too
+WIDGET_PAGES = {NEURON}  # pages that must contain widgets; widgets on any other page are checked too
+SOLUTION_PAGES = {NEURON}  # pages that must contain folded exercise solutions
+SCREENSHOT_PAGES = ["book/intro", NEURON]
+
+
+def _require_in_toc(*pages: str) -> None:
+    missing = [page for page in pages if page not in PAGES]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} no longer in _toc.yml ({PAGES}): update tests/test_site.py")
+
+
+# --------------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    candidates = [os.environ.get("CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome"]
+    for candidate in filter(None, candidates):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    message = ("Chromium not found (tried $CHROMIUM, chromium, chromium-browser, google-chrome): install it with "
+               "`make browser` (as root on Debian: apt-get install chromium) or set CHROMIUM=/path/to/chrome")
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI must run the site test, never skip it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """Build the book with the project's build command into a fresh folder; the HTML folder."""
+    if not MATHJAX.exists():
+        pytest.fail(f"{MATHJAX.relative_to(ROOT)} is missing: run `make assets` first (the site serves MathJax, "
+                    "require.js and the widget manager itself)")
+    out = tmp_path_factory.mktemp("site")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    command = [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
+    try:
+        result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                timeout=BUILD_TIMEOUT_S)
+    except subprocess.TimeoutExpired as exc:
+        log = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(errors="replace")
+        pytest.fail(f"the book build took longer than {BUILD_TIMEOUT_S} s; its log ends:\n{log[-3000:]}")
+    html = out / "_build" / "html"
+    if result.returncode != 0 or not html.is_dir():
+        pytest.fail(f"`{' '.join(command)}` failed (exit {result.returncode}); its log ends:\n"
+                    f"{result.stdout[-3000:]}")
+    return html
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site) -> str:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(browser, base_url):
+    """A fresh page (in its own browser context: no cookies, no local storage) per test."""
+    new = browser.new_page()
+    new.set_default_timeout(30_000)
+    yield new
+    new.close()
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+
+def _is_favicon(url: str) -> bool:
+    return urlsplit(url).path.endswith("/favicon.ico")
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1"
+
+
+@dataclass
+class PageLog:
+    """What happened while a page was open."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    bad_responses: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(f"{error.name}: {error.message}"))
+        page.on("requestfailed", self._on_request_failed)
+        page.on("response", self._on_response)
+        page.on("request", self._on_request)
+        page.on("websocket", lambda socket: self._on_request_url(f"websocket {socket.url}", socket.url))
+
+    def _on_console(self, message) -> None:
+        if message.type != "error":
+            return
+        where = message.location or {}
+        if _is_favicon(where.get("url", "")):
+            return
+        self.console_errors.append(f"{message.text} (at {where.get('url')}:{where.get('lineNumber')})")
+
+    def _on_request_failed(self, request) -> None:
+        if not _is_favicon(request.url):
+            self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
+
+    def _on_response(self, response) -> None:
+        if response.status >= 400 and not _is_favicon(response.url):
+            self.bad_responses.append(f"HTTP {response.status} {response.request.method} {response.url}")
+
+    def _on_request(self, request) -> None:
+        self._on_request_url(f"{request.method} {request.url} ({request.resource_type})", request.url)
+
+    def _on_request_url(self, description: str, url: str) -> None:
+        if not _is_local(url):
+            self.external_requests.append(description)
+
+    def problems(self) -> list[str]:
+        """Everything that went wrong, identical messages counted once ("(x7)"). A resource that answered with an
+        error status is listed once, as that response, not again as Chromium's console line and aborted request."""
+        errored = {line.rsplit(" ", 1)[1] for line in self.bad_responses}
+        console = [m for m in self.console_errors
+                   if not (m.startswith("Failed to load resource") and any(f"(at {url}:" in m for url in errored))]
+        failed = [m for m in self.failed_requests if m.split(" ", 2)[1].removesuffix(":") not in errored]
+        found = ([f"console error: {m}" for m in console]
+                 + [f"uncaught page error: {m}" for m in self.page_errors]
+                 + [f"error response: {m}" for m in self.bad_responses]
+                 + [f"failed request: {m}" for m in failed]
+                 + [f"request off 127.0.0.1 (the site must not touch the network): {m}" for m in
+                    self.external_requests])
+        counts: dict[str, int] = {}
+        for problem in found:
+            counts[problem] = counts.get(problem, 0) + 1
+        return [problem if n == 1 else f"{problem} (x{n})" for problem, n in counts.items()]
+
+
+def _open(page, base_url: str, name: str):
+    """Open `name` (a page from _toc.yml) with every listener attached first; (response, log)."""
+    log = PageLog()
+    log.attach(page)
+    response = page.goto(f"{base_url}{name}.html", wait_until="networkidle")
+    assert response is not None, f"no response for {name}.html"
+    return response, log
+
+
+# True once every math element holds MathJax's output and every widget view has been rendered by the widget
+# manager (@jupyter-widgets/html-manager puts a div.widget-subarea right before each view's script tag).
+_RENDERED_JS = """() => {
+    const math = Array.from(document.querySelectorAll('span.math, div.math'));
+    const views = Array.from(document.querySelectorAll('%s'));
+    return math.every(el => el.querySelector('mjx-container'))
+        && views.every(view => {
+            const area = view.previousElementSibling;
+            return area && area.classList.contains('widget-subarea') && area.querySelector('.jupyter-widgets');
+        });
+}""" % WIDGET_VIEW
+
+
+def _wait_rendered(page) -> str | None:
+    """Wait for math and widgets (where the page has any) to render; None, or what did not render in time."""
+    try:
+        page.wait_for_function(_RENDERED_JS, timeout=RENDER_TIMEOUT_MS)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError; report what is missing instead
+        missing = page.evaluate("""() => ({
+            math: Array.from(document.querySelectorAll('span.math, div.math'))
+                .filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.trim().slice(0, 80)),
+            widgets: Array.from(document.querySelectorAll('%s')).filter(view => {
+                const area = view.previousElementSibling;
+                return !(area && area.classList.contains('widget-subarea') && area.querySelector('.jupyter-widgets'));
+            }).map(view => view.textContent.trim()),
+        })""" % WIDGET_VIEW)
+        parts = [f"{len(missing[kind])} {label} {missing[kind][:5]}" for kind, label in
+                 (("math", "math element(s) not typeset"), ("widgets", "widget view(s) not rendered"))
+                 if missing[kind]]
+        return f"after {RENDER_TIMEOUT_MS / 1000:.0f} s: {'; '.join(parts) or 'not rendered'}"
+    page.evaluate("document.fonts.ready.then(() => true)")  # fonts the rendered output asked for
+    page.wait_for_timeout(250)  # let late asynchronous errors arrive
+    return None
+
+
+def _article_text(page) -> str:
+    """The visible text of the page's main article, without the code blocks."""
+    article = page.locator("article").first if page.locator("article").count() else page.locator("main").first
+    text = article.inner_text()
+    for block in article.locator("pre").all():
+        code = block.inner_text()
+        if code:
+            text = text.replace(code, "")
+    return text
+
+
+def _listing(items) -> str:
+    return "\n  " + "\n  ".join(str(item) for item in items)
+
+
+# ------------------------------------------------------------------------------------------------------ tests
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_cleanly(page, base_url, name):
+    """HTTP 200, a title, and nothing wrong in the console, the page's scripts or the network."""
+    response, log = _open(page, base_url, name)
+    not_rendered = _wait_rendered(page)
+    screenshots = os.environ.get("SITE_SCREENSHOTS")
+    if screenshots and name in SCREENSHOT_PAGES:
+        folder = Path(screenshots)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name.replace('/', '_')}.png"), full_page=True)
+
+    assert response.status == 200, f"{name}.html answered HTTP {response.status}"
+    headings = [text.strip() for text in page.locator("article h1, main h1").all_inner_texts()]
+    assert any(headings), f"{name}.html has no non-empty <h1> in its article (found {headings})"
+    problems = log.problems() + ([not_rendered] if not_rendered else [])
+    if problems:
+        pytest.fail(f"{name}.html: {len(problems)} problem(s):{_listing(problems)}", pytrace=False)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_images_load(page, base_url, name):
+    _open(page, base_url, name)
+    _wait_rendered(page)  # the widgets' Output areas add images after load
+    broken = page.evaluate("""async () => {
+        const images = Array.from(document.images);
+        images.forEach(img => { if (img.loading === 'lazy') img.loading = 'eager'; });
+        const settled = images.map(img => img.complete ? null
+            : new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); }));
+        await Promise.race([Promise.all(settled), new Promise(done => setTimeout(done, 15000))]);
+        return images.filter(img => !(img.complete && img.naturalWidth > 0))
+            .map(img => (img.currentSrc || img.src || '(no src)').slice(0, 120));
+    }""")
+    assert not broken, f"{name}.html: {len(broken)} image(s) did not load:{_listing(broken)}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_math_is_typeset(page, base_url, name):
+    """MathJax (vendored, CHTML output) typesets every formula; no raw TeX is left in the article's text."""
+    _open(page, base_url, name)
+    math = page.locator("span.math, div.math")
+    if name in MATH_PAGES:
+        assert math.count() > 0, f"{name}.html should contain math but has no span.math / div.math element"
+    if math.count():
+        try:
+            page.wait_for_selector("mjx-container", timeout=RENDER_TIMEOUT_MS)
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            pytest.fail(f"{name}.html: MathJax typeset nothing in {RENDER_TIMEOUT_MS / 1000:.0f} s "
+                        f"(no mjx-container; {math.count()} math elements)")
+        _wait_rendered(page)
+        untypeset = page.evaluate("""() => Array.from(document.querySelectorAll('span.math, div.math'))
+            .filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.trim().slice(0, 80))""")
+        assert not untypeset, f"{name}.html: {len(untypeset)} formula(s) not typeset:{_listing(untypeset)}"
+        errors = page.evaluate("""() => Array.from(document.querySelectorAll('mjx-merror'))
+            .map(el => (el.getAttribute('data-mjx-error') || el.textContent).slice(0, 120))""")
+        assert not errors, f"{name}.html: MathJax reports TeX errors:{_listing(errors)}"
+    text = _article_text(page)
+    raw = [token for token in ("$$", "\\begin", "\\(", "\\[") if token in text]
+    assert not raw, (f"{name}.html shows raw TeX {raw} in its text, e.g. "
+                     f"{[text[max(0, text.find(t) - 40):text.find(t) + 60] for t in raw]}")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_widgets_render(page, base_url, name):
+    """The widget manager renders every embedded widget view (the widgets' state is saved in the page)."""
+    _open(page, base_url, name)
+    views = page.locator(WIDGET_VIEW).count()
+    if name in WIDGET_PAGES:
+        assert views > 0, f"{name}.html should embed widgets but has no {WIDGET_VIEW}"
+    if not views:
+        return
+    not_rendered = _wait_rendered(page)
+    assert not not_rendered, f"{name}.html embeds {views} widget view(s); {not_rendered}"
+
+
+def test_neuron_widgets_are_interactive(page, base_url):
+    """The neuron page's sliders and dropdowns render, and its Output widgets show the plot."""
+    _require_in_toc(NEURON)
+    _open(page, base_url, NEURON)
+    try:
+        page.wait_for_selector(".jupyter-widgets.widget-slider", timeout=RENDER_TIMEOUT_MS)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError
+        rendered = page.evaluate("Array.from(document.querySelectorAll('.jupyter-widgets')).map(e => e.className)")
+        pytest.fail(f"{NEURON}.html: no slider widget rendered in {RENDER_TIMEOUT_MS / 1000:.0f} s; "
+                    f"widget elements: {rendered[:10]}")
+    _wait_rendered(page)
+    sliders = page.locator(".jupyter-widgets.widget-slider")
+    assert sliders.count() >= 2, f"{NEURON}.html: expected the neuron's weight sliders, found {sliders.count()}"
+    assert sliders.first.is_visible(), f"{NEURON}.html: the first slider is not visible"
+    outputs = page.evaluate("""() => Array.from(document.querySelectorAll('.jupyter-widgets.widget-output'))
+        .map(out => Array.from(out.querySelectorAll('img')).map(img => img.complete && img.naturalWidth > 0))""")
+    assert outputs, f"{NEURON}.html: no Output widget (.jupyter-widgets.widget-output) rendered"
+    blank = [i for i, images in enumerate(outputs) if not any(images)]
+    assert not blank, (f"{NEURON}.html: Output widget(s) {blank} of {len(outputs)} show no loaded image "
+                       f"(images per output: {outputs})")
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_PAGES)
+def test_colab_button(page, base_url, name):
+    """Notebook pages offer 'open in Colab' for the course repository's copy of the notebook (not clicked)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repository = urlsplit(config["repository"]["url"]).path.strip("/").removesuffix(".git")
+    branch = config["repository"].get("branch", "main")
+    expected = f"https://colab.research.google.com/github/{repository}/blob/{branch}/{name}.ipynb"
+    _open(page, base_url, name)
+    hrefs = [a.get_attribute("href") or "" for a in page.locator('a[href*="colab.research.google.com"]').all()]
+    matching = [href for href in hrefs if href.startswith("https://colab.research.google.com/github/")
+                and href.endswith(f"/{name}.ipynb")]
+    assert matching, f"{name}.html has no Colab launch link to {name}.ipynb; Colab links found: {hrefs}"
+    assert expected in matching, f"{name}.html's Colab link {matching} is not {expected} (from _config.yml)"
+
+
+def _solution_cells(name: str) -> tuple[list[str], int]:
+    """A notebook page's code cells tagged 'solution', and how many solution directives its markdown has."""
+    notebook = ROOT / f"{name}.ipynb"
+    if not notebook.exists():
+        return [], 0
+    cells = json.loads(notebook.read_text())["cells"]
+    code = ["".join(c["source"]).strip() for c in cells
+            if c["cell_type"] == "code" and "solution" in c.get("metadata", {}).get("tags", [])]
+    directives = sum(len(re.findall(r"\{solution(?:-start)?\}", "".join(c["source"])))
+                     for c in cells if c["cell_type"] == "markdown")
+    return code, directives
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_solutions_are_folded(page, base_url, name):
+    """sphinx-exercise solutions start collapsed (sphinx-togglebutton), yet their code is in the page."""
+    _open(page, base_url, name)
+    solutions = page.locator("div.solution")
+    count = solutions.count()
+    code, directives = _solution_cells(name)
+    if name in SOLUTION_PAGES:
+        assert count > 0, f"{name}.html should contain exercise solutions but has no div.solution"
+    assert count == directives or not directives, (
+        f"{name}.html shows {count} solution(s), its notebook has {directives} solution directive(s)")
+    if not count:
+        return
+    try:  # sphinx-togglebutton folds the solutions (adds toggle-hidden and the button) when the page loads
+        page.wait_for_selector("div.solution button.toggle-button", state="attached", timeout=10_000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError
+        pytest.fail(f"{name}.html: sphinx-togglebutton did not fold its {count} solution(s) (no toggle button "
+                    "after 10 s); they are shown expanded")
+    state = page.evaluate("""() => Array.from(document.querySelectorAll('div.solution')).map(sol => ({
+        id: sol.id,
+        folded: sol.classList.contains('toggle-hidden')
+            || (sol.closest('details') !== null && !sol.closest('details').open),
+        code: Array.from(sol.querySelectorAll('pre')).map(pre => pre.textContent.trim()),
+    }))""")
+    unfolded = [s["id"] for s in state if not s["folded"]]
+    assert not unfolded, f"{name}.html: solution(s) not collapsed by default:{_listing(unfolded)}"
+    shown = [s.evaluate("el => el.id") for s in solutions.all()
+             if any(body.is_visible() for body in s.locator(":scope > :not(.admonition-title)").all())]
+    assert not shown, f"{name}.html: the body of solution(s) is visible before unfolding:{_listing(shown)}"
+    in_page = [snippet for s in state for snippet in s["code"]]
+    missing = [source.splitlines()[0] for source in code if source not in in_page]
+    assert not missing, (f"{name}.html: the code of solution cell(s) is not inside a folded solution:"
+                         f"{_listing(missing)}")
+
+    first = solutions.first
+    first.locator("button.toggle-button").first.click()
+    body = first.locator(":scope > :not(.admonition-title)").first
+    body.wait_for(state="visible", timeout=5_000)
+    if code:
+        assert first.locator("pre").first.is_visible(), f"{name}.html: unfolding a solution does not show its code"
+
+
+def test_bibliography_and_citations(page, base_url):
+    """The bibliography lists the references, and the neuron page's citations link to its entries."""
+    _require_in_toc(NEURON, BIBLIOGRAPHY)
+    _open(page, base_url, NEURON)
+    links = page.locator('article a[href*="bibliography.html#"]')
+    targets = sorted({(a.get_attribute("href") or "").rsplit("#", 1)[1] for a in links.all()})
+    texts = links.all_inner_texts()
+    assert targets, f"{NEURON}.html has no citation linking to {BIBLIOGRAPHY}.html#..."
+
+    _open(page, base_url, BIBLIOGRAPHY)
+    entries = page.evaluate("""() => Array.from(document.querySelectorAll('article .citation'))
+        .map(el => ({id: el.id, text: el.textContent.replace(/\\s+/g, ' ').trim()}))""")
+    assert len(entries) >= 5, f"{BIBLIOGRAPHY}.html lists {len(entries)} citation entries, expected at least 5"
+    empty = [entry["id"] for entry in entries if not entry["text"]]
+    assert not empty, f"{BIBLIOGRAPHY}.html has empty entries: {empty}"
+    ids = {entry["id"] for entry in entries}
+    dangling = [target for target in targets if target not in ids]
+    assert not dangling, (f"citations on {NEURON}.html ({texts}) point at {dangling}, which are not entries of "
+                          f"{BIBLIOGRAPHY}.html (entries: {sorted(ids)})")
+
+
+def test_executed_notebooks_print_no_warnings(site):
+    """Warnings are errors: no notebook writes to stderr (matplotlib, torch or our own warnings) while the site builds."""
+    executed = site.parent / "jupyter_execute"
+    notebooks = sorted(executed.rglob("*.ipynb"))
+    assert len(notebooks) == len(NOTEBOOK_PAGES), f"executed notebooks: {notebooks}"
+    problems = []
+    for path in notebooks:
+        for cell in json.loads(path.read_text())["cells"]:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error" or output.get("name") == "stderr":
+                    text = "".join(output.get("text", "")) or output.get("ename", "")
+                    problems.append(f"{path.relative_to(executed)}: {text.strip()[:300]}")
+    assert not problems, "notebook output on stderr:\n" + "\n".join(problems)
