@@ -2,16 +2,22 @@
 
 - Sphinx 7.4 writes inline scripts added after the builder starts twice (sphinx-doc/sphinx#13402, fixed in 8.2,
   but Jupyter Book 1 pins Sphinx 7); sphinx-thebe's doubled `const` then throws. We drop the duplicates.
-- require.js resolves the widget manager's modules (and its fonts) against the page's folder; we point it at the
-  vendored copy under _static/vendor/html-manager.
+- require.js resolves the widget manager's modules (and so their fonts) against the page's folder; we point every
+  @jupyter-widgets module name at the vendored copy under _static/vendor/html-manager.
 - The widget manager 1.0.x typesets with MathJax 2's `MathJax.Hub.Queue`; the site runs MathJax 3. A small `Hub`
   forwards those calls to MathJax 3's `typesetPromise` (ipywidgets#3829).
 """
 from __future__ import annotations
 
 REQUIRE_PATHS = r"""
-var require = {paths: {"@jupyter-widgets/html-manager/dist":
-    new URL(document.documentElement.dataset.content_root + "_static/vendor/html-manager", document.baseURI).href}};
+(function () {
+  // The widget manager bundle defines its modules (@jupyter-widgets/base, controls, ...) inline; each finds its
+  // fonts next to the URL require.js gives its module name, so every @jupyter-widgets name must map to the
+  // vendored folder (the longest matching prefix wins in require.js).
+  var vendored = new URL(document.documentElement.dataset.content_root + "_static/vendor/html-manager",
+                         document.baseURI).href;
+  window.require = {paths: {"@jupyter-widgets": vendored, "@jupyter-widgets/html-manager/dist": vendored}};
+})();
 """
 
 MATHJAX2_HUB = r"""
