@@ -15,7 +15,7 @@ help:
 	@echo "make test       set up and run every test (package, exercises, notebooks, site in headless Chromium)"
 	@echo "make test-fast  the package and exercise tests only (seconds)"
 	@echo "make lab        open the notebooks in JupyterLab"
-	@echo "make bench      time every notebook (benchmarks/results/notebooks.md)"
+	@echo "make bench      run every benchmark (tables in benchmarks/results/, shown in the book's appendix)"
 	@echo "make clean      remove the build, keep the environment"
 
 setup: $(INSTALLED) $(ASSETS)
@@ -49,7 +49,7 @@ lab: setup
 	$(BIN)/jupyter lab book/
 
 bench: setup
-	$(PY) benchmarks/notebooks.py
+	$(PY) benchmarks/run_all.py
 
 constraints:
 	rm -rf /tmp/dlcourse-lock && $(PYTHON) -m venv /tmp/dlcourse-lock

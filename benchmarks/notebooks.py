@@ -1,25 +1,21 @@
 """Execute every notebook of the book in a fresh kernel; report seconds per notebook, the total and peak memory.
 
-Usage: `make bench` (or `python benchmarks/notebooks.py [notebooks...]`). Writes benchmarks/results/notebooks.md
+Usage: `python benchmarks/notebooks.py [notebooks...]` (part of `make bench`). Writes benchmarks/results/notebooks.md
 and notebooks.json. Budgets (course plan): each notebook <= 45 s, the whole book <= 6 min on a 2-core CPU.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 import yaml
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+from common import ROOT, write
+
 PER_NOTEBOOK, WHOLE_BOOK = 45.0, 360.0
 PEAK_MEMORY_CELL = ("import resource, sys\n"
                     "_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
@@ -59,17 +55,12 @@ def main() -> int:
               f"{'' if row['within_budget'] else '  OVER BUDGET'}", flush=True)
     total = sum(r["seconds"] for r in rows)
     print(f"{'total':<45} {total:7.1f} s  (budget {WHOLE_BOOK:.0f} s)")
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "notebooks.json").write_text(json.dumps(
-        {"measured": stamp, "machine": machine, "total_seconds": round(total, 2), "notebooks": rows}, indent=2) + "\n")
-    lines = [f"Measured {stamp} on {machine}; each notebook in a fresh kernel, including kernel start-up.", "",
-             "| notebook | seconds | peak memory (MiB) | within 45 s |", "|---|---:|---:|:---:|"]
-    lines += [f"| {r['notebook']} | {r['seconds']:.1f} | {r['peak_mib']:.0f} | {'yes' if r['within_budget'] else 'NO'} |"
-              for r in rows]
-    lines += [f"| **total** | **{total:.1f}** | | {'yes' if total <= WHOLE_BOOK else 'NO'} (6 min) |", ""]
-    (RESULTS / "notebooks.md").write_text("\n".join(lines))
+    table = [[r["notebook"], f"{r['seconds']:.1f}", f"{r['peak_mib']:.0f}", "yes" if r["within_budget"] else "NO"]
+             for r in rows]
+    table.append(["**total**", f"**{total:.1f}**", "", f"{'yes' if total <= WHOLE_BOOK else 'NO'} (6 min)"])
+    write("notebooks", "Each notebook executed in a fresh kernel, kernel start-up included.",
+          ["notebook", "seconds", "peak memory (MiB)", "within 45 s"], table,
+          {"total_seconds": round(total, 2), "notebooks": rows})
     ok = all(r["within_budget"] for r in rows) and total <= WHOLE_BOOK
     return 0 if ok else 1
 

@@ -68,6 +68,13 @@ def accuracy(outputs: Tensor, targets: Tensor) -> Tensor:
     return (outputs.argmax(-1) == targets).float().mean()
 
 
+def _correct(outputs: Tensor, targets: Tensor) -> Tensor:
+    """Number of correct predictions (the sum behind `accuracy`, in as few tensor operations as possible)."""
+    if outputs.ndim == 1 or outputs.shape[-1] == 1:
+        return ((outputs.reshape(-1) > 0) == targets.reshape(-1).bool()).sum()
+    return (outputs.argmax(-1) == targets).sum()
+
+
 def _loss_function(loss: str | LossFn) -> LossFn:
     if callable(loss):
         return loss
@@ -147,7 +154,8 @@ def fit(model: nn.Module, train: Data, val: Data | None = None, *, epochs: int =
         running_loss = torch.zeros((), device=dev)
         running_metric = torch.zeros((), device=dev)
         for index in _batches(len(X), batch_size, True, generator):
-            index = index.to(dev)
+            if index.device != dev:
+                index = index.to(dev)
             xb, yb = X[index], y[index]
             out = model(xb)
             batch_loss = loss_fn(out, yb)
@@ -156,10 +164,12 @@ def fit(model: nn.Module, train: Data, val: Data | None = None, *, epochs: int =
             if clip_grad_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
             optimizer.step()
-            # Accumulate on the device: one synchronisation per epoch, not per batch.
-            running_loss += batch_loss.detach() * len(index)
-            if metric is not None:
-                running_metric += metric(out.detach(), yb) * len(index)
+            # Accumulate on the device, in place: one synchronisation per epoch, not one per batch.
+            running_loss.add_(batch_loss.detach(), alpha=len(index))
+            if metric is accuracy:  # argmax and comparisons record no gradient: no detach needed
+                running_metric.add_(_correct(out, yb))
+            elif metric is not None:
+                running_metric.add_(metric(out.detach(), yb), alpha=len(index))
         history.train_loss.append(running_loss.item() / len(X))
         if metric is not None:
             history.train_metric.append(running_metric.item() / len(X))
