@@ -70,8 +70,15 @@ def gelu_derivative(z: Tensor) -> Tensor:
 
 
 def softplus(z: Tensor) -> Tensor:
-    """log(1 + e^z), a smooth ReLU; written as max(z, 0) + log1p(e^-|z|) to avoid overflow."""
-    return torch.clamp(z, min=0) + torch.log1p(torch.exp(-z.abs()))
+    """log(1 + e^z), a smooth ReLU: z + log(1 + e^-z) for z >= 0, log(1 + e^z) below.
+
+    Each branch only exponentiates a number <= 0 and sees a harmless 0 where the other is chosen, so neither
+    overflows and autograd's gradient (the sigmoid) is right everywhere, z = 0 and z = ±1000 included.
+    """
+    positive = z >= 0
+    zero = torch.zeros_like(z)
+    z_pos, z_neg = torch.where(positive, z, zero), torch.where(positive, zero, z)
+    return torch.where(positive, z_pos + torch.log1p(torch.exp(-z_pos)), torch.log1p(torch.exp(z_neg)))
 
 
 def softplus_derivative(z: Tensor) -> Tensor:

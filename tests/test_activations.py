@@ -62,3 +62,10 @@ def test_sigmoid_slope_is_at_most_a_quarter():
 def test_unknown_activation_lists_the_choices():
     with pytest.raises(ValueError, match="sigmoid"):
         activations.get("swish2")
+
+
+def test_softplus_gradient_is_the_sigmoid_everywhere():
+    z = torch.tensor([-1000.0, -1.0, 0.0, 1.0, 1000.0], dtype=torch.float64, requires_grad=True)
+    activations.softplus(z).sum().backward()
+    torch.testing.assert_close(z.grad, torch.sigmoid(z.detach()))
+    assert torch.isfinite(activations.softplus(z.detach())).all()
