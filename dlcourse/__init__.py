@@ -2,7 +2,8 @@
 
 Each module holds one idea and names the chapter that uses it: `device`, `seeding`, `data`, `training` (the one
 `fit` loop), `plotting`, `widgets`, `compare` (from-scratch code against PyTorch), `checks` (exercise checks),
-and the chapters' reference implementations (`activations`, `neuron`, `perceptron`, ...).
+and the chapters' reference implementations (`activations`, `neuron`, `perceptron`, `losses`, `backprop`,
+`autograd`, `autograd_nn`, `compgraph`, `optim`, `surfaces`, ...).
 Every chapter starts with `device = dlcourse.setup()`.
 """
 from __future__ import annotations

@@ -60,10 +60,10 @@ PAGES = _toc_pages()
 NOTEBOOK_PAGES = [page for page in PAGES if (ROOT / f"{page}.ipynb").exists()]
 NEURON = "book/foundations/neuron"
 BIBLIOGRAPHY = "book/appendix/bibliography"
-MATH_PAGES = {NEURON}  # pages that must contain (typeset) math; math on any other page is checked too
-WIDGET_PAGES = {NEURON}  # pages that must contain widgets; widgets on any other page are checked too
-SOLUTION_PAGES = {NEURON}  # pages that must contain folded exercise solutions
-SCREENSHOT_PAGES = ["book/intro", NEURON]
+CHAPTER_PAGES = {page for page in NOTEBOOK_PAGES if page != "book/setup"}
+# Every chapter must contain typeset math, widgets and folded solutions (other pages are checked when they have any).
+MATH_PAGES = WIDGET_PAGES = SOLUTION_PAGES = CHAPTER_PAGES
+SCREENSHOT_PAGES = ["book/intro", *sorted(CHAPTER_PAGES)]
 
 
 def _require_in_toc(*pages: str) -> None:
