@@ -31,3 +31,10 @@ def run_tagged(notebook: str, tag: str, **names) -> dict:
     namespace: dict = dict(names)
     exec(compile(tagged_source(notebook, tag), f"{notebook}[{tag}]", "exec"), namespace)
     return namespace
+
+
+def diagnosis(verdict, *words: str) -> None:
+    """Assert that a check said "incorrect" and that its message names every one of `words`."""
+    assert verdict.status == "incorrect", verdict
+    for word in words:
+        assert word in verdict.message, (word, verdict.message)

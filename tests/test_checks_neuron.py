@@ -2,10 +2,10 @@
 stubs report "not attempted", and typical wrong answers get the right diagnosis."""
 import torch
 
-from dlcourse.checks import CORRECT, INCORRECT, NOT_ATTEMPTED
+from dlcourse.checks import CORRECT, NOT_ATTEMPTED
 from dlcourse.checks import neuron as check
 
-from conftest import run_tagged
+from conftest import diagnosis, run_tagged
 
 NOTEBOOK = "foundations/neuron.ipynb"
 
@@ -23,11 +23,6 @@ def test_stubs_in_the_notebook_are_not_attempted():
     assert check.sigmoid_derivative(ns["sigmoid_derivative"]).status == NOT_ATTEMPTED
     assert check.xor_weights(ns["xor_weights"]).status == NOT_ATTEMPTED
 
-
-def diagnosis(verdict, *words):
-    assert verdict.status == INCORRECT, verdict
-    for word in words:
-        assert word in verdict.message, (word, verdict.message)
 
 
 def test_neuron_output_mistakes():

@@ -2,10 +2,10 @@
 pass, its stubs report "not attempted", and typical wrong answers get the right diagnosis."""
 import torch
 
-from dlcourse.checks import CORRECT, INCORRECT, NOT_ATTEMPTED
+from dlcourse.checks import CORRECT, NOT_ATTEMPTED
 from dlcourse.checks import optim as check
 
-from conftest import run_tagged
+from conftest import diagnosis, run_tagged
 
 NOTEBOOK = "training/optimization.ipynb"
 
@@ -23,11 +23,6 @@ def test_stubs_in_the_notebook_are_not_attempted():
     assert check.adam_step(ns["adam_step"]).status == NOT_ATTEMPTED
     assert check.largest_stable_lr(ns["largest_stable_lr"]).status == NOT_ATTEMPTED
 
-
-def diagnosis(verdict, *words):
-    assert verdict.status == INCORRECT, verdict
-    for word in words:
-        assert word in verdict.message, (word, verdict.message)
 
 
 def test_momentum_step_mistakes():
