@@ -81,10 +81,6 @@ def naive_cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
 # ------------------------------------------------------------------ single-example losses, for pictures
 
 
-def _sigmoid(z: Tensor) -> Tensor:
-    return torch.sigmoid(z)
-
-
 @dataclass(frozen=True)
 class PointLoss:
     """The loss of one prediction against one target, its derivative by hand, and what the prediction is."""
@@ -103,8 +99,9 @@ POINTWISE: dict[str, PointLoss] = {p.name: p for p in [
               lambda p, y: -(y * torch.log(p) + (1 - y) * torch.log(1 - p)),
               lambda p, y: (p - y) / (p * (1 - p)), "probability p", (0.005, 0.995)),
     PointLoss("cross-entropy on a logit", lambda z, y: softplus(z) - y * z,
-              lambda z, y: _sigmoid(z) - y, "logit z", (-8.0, 8.0)),
-    PointLoss("squared error on sigmoid(logit)", lambda z, y: (_sigmoid(z) - y) ** 2,
-              lambda z, y: 2 * (_sigmoid(z) - y) * _sigmoid(z) * (1 - _sigmoid(z)), "logit z", (-8.0, 8.0)),
+              lambda z, y: torch.sigmoid(z) - y, "logit z", (-8.0, 8.0)),
+    PointLoss("squared error on sigmoid(logit)", lambda z, y: (torch.sigmoid(z) - y) ** 2,
+              lambda z, y: 2 * (torch.sigmoid(z) - y) * torch.sigmoid(z) * (1 - torch.sigmoid(z)),
+              "logit z", (-8.0, 8.0)),
 ]}
 """Four ways to score a prediction against a target y in [0, 1]: as a value, a probability or a logit."""
