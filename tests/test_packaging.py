@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 CONDA_NAMES = {"torch": "pytorch"}  # PyPI name -> conda-forge name where they differ
 CONDA_ONLY = {"python", "pip", "nodejs"}  # conda also provides the interpreter and Node.js (npm for the site's assets)
+# environment.yml's pip section installs with --no-deps, so conda provides what the pip-only packages need
+PIP_ONLY_DEPENDENCIES = {"mnist1d": {"scipy", "requests"}}
 
 
 def pyproject_requirements() -> list[Requirement]:
@@ -32,8 +34,14 @@ def test_environment_yml_has_the_same_dependencies_and_ranges():
         if isinstance(item, str):
             name, spec = re.match(r"([A-Za-z0-9_.\-]+)\s*(.*)", item).groups()
             conda[name] = spec.replace("=", "==", 1) if re.match(r"=\d", spec) else spec
+        else:  # the pip section: the course package itself, then what conda-forge does not package
+            for line in item["pip"]:
+                if not line.startswith("-"):
+                    requirement = Requirement(line)
+                    conda[requirement.name] = str(requirement.specifier)
     expected = {CONDA_NAMES.get(r.name, r.name): str(r.specifier) for r in pyproject_requirements()}
-    found = {name: spec for name, spec in conda.items() if name not in CONDA_ONLY}
+    helpers = {dep for package in PIP_ONLY_DEPENDENCIES if package in conda for dep in PIP_ONLY_DEPENDENCIES[package]}
+    found = {name: spec for name, spec in conda.items() if name not in CONDA_ONLY | helpers}
     normalise = lambda spec: ",".join(sorted(spec.replace(" ", "").split(",")))
     assert set(found) == set(expected), f"only in environment.yml: {set(found) - set(expected)}; " \
                                         f"only in pyproject.toml: {set(expected) - set(found)}"
