@@ -42,3 +42,32 @@ def test_linearly_separable_respects_its_margin():
     assert torch.isclose(normal.norm(), torch.tensor(1.0))
     assert (distance.abs() >= 0.4).all()
     assert torch.equal((distance > 0).long(), y)
+
+
+def test_mnist1d_is_generated_offline_reproducibly_and_leaves_global_generators_alone():
+    import random
+
+    import numpy as np
+    random.seed(5)
+    np.random.seed(5)
+    expected_python, expected_numpy = random.random(), np.random.rand()
+    random.seed(5)
+    np.random.seed(5)
+    X, y, X_test, y_test = data.mnist1d(n_train=400, n_test=100, seed=3)
+    assert (random.random(), np.random.rand()) == (expected_python, expected_numpy)
+    assert X.shape == (400, 40) and X_test.shape == (100, 40) and X.dtype == torch.float32
+    assert set(y.tolist()) == set(range(10)) and y.dtype == torch.int64
+    again = data.mnist1d(n_train=400, n_test=100, seed=3)
+    assert torch.equal(again[0], X) and torch.equal(again[3], y_test)
+    again[0].zero_()  # a caller's in-place change must not reach the cache
+    assert torch.equal(data.mnist1d(n_train=400, n_test=100, seed=3)[0], X)
+    assert not torch.equal(data.mnist1d(n_train=400, n_test=100, seed=4)[0], X)
+    with pytest.raises(ValueError, match="at least 10"):
+        data.mnist1d(n_train=5, n_test=100)
+
+
+def test_first_names_are_the_census_lists():
+    found = data.first_names()
+    assert len(found) == 5163 and found == sorted(set(found))
+    assert {"mary", "james", "aaron"} <= set(found)
+    assert all(name.isalpha() and name.islower() for name in found)
