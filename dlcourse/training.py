@@ -68,11 +68,11 @@ def accuracy(outputs: Tensor, targets: Tensor) -> Tensor:
     return (outputs.argmax(-1) == targets).float().mean()
 
 
-def _correct(outputs: Tensor, targets: Tensor) -> Tensor:
-    """Number of correct predictions (the sum behind `accuracy`, in as few tensor operations as possible)."""
+def _hits(outputs: Tensor, targets: Tensor) -> Tensor:
+    """Which predictions are correct (behind `accuracy`, in as few tensor operations as possible)."""
     if outputs.ndim == 1 or outputs.shape[-1] == 1:
-        return ((outputs.reshape(-1) > 0) == targets.reshape(-1).bool()).sum()
-    return (outputs.argmax(-1) == targets).sum()
+        return (outputs.reshape(-1) > 0) == targets.reshape(-1).bool()
+    return outputs.argmax(-1) == targets
 
 
 def _loss_function(loss: str | LossFn) -> LossFn:
@@ -92,10 +92,12 @@ def _as_tensors(data: Data) -> tuple[Tensor, Tensor]:
                     f"got {type(data).__name__}")
 
 
-def _batches(n: int, batch_size: int | None, shuffle: bool, generator: torch.Generator) -> Sequence[Tensor]:
+def _batches(n: int, batch_size: int | None, shuffle: bool, generator: torch.Generator,
+             device: torch.device) -> Sequence[Tensor]:
+    """Index tensors of the batches, on the data's device (moved once per epoch, not once per batch)."""
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     size = n if batch_size is None else batch_size
-    return order.split(size)
+    return order.to(device).split(size)
 
 
 def evaluate(model: nn.Module, data: Data, loss: str | LossFn = "cross_entropy",
@@ -151,11 +153,10 @@ def fit(model: nn.Module, train: Data, val: Data | None = None, *, epochs: int =
     model.train()
     for epoch in bar:
         start = time.perf_counter()
-        running_loss = torch.zeros((), device=dev)
-        running_metric = torch.zeros((), device=dev)
-        for index in _batches(len(X), batch_size, True, generator):
-            if index.device != dev:
-                index = index.to(dev)
+        # Per-batch records stay on the device and are summed once per epoch: no synchronisation per batch, and
+        # as few tensor operations per step as possible (each costs microseconds on small models).
+        losses, sizes, hits, metrics = [], [], [], []
+        for index in _batches(len(X), batch_size, True, generator, dev):
             xb, yb = X[index], y[index]
             out = model(xb)
             batch_loss = loss_fn(out, yb)
@@ -164,12 +165,19 @@ def fit(model: nn.Module, train: Data, val: Data | None = None, *, epochs: int =
             if clip_grad_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
             optimizer.step()
-            # Accumulate on the device, in place: one synchronisation per epoch, not one per batch.
-            running_loss.add_(batch_loss.detach(), alpha=len(index))
+            losses.append(batch_loss.detach())
+            sizes.append(len(index))
             if metric is accuracy:  # argmax and comparisons record no gradient: no detach needed
-                running_metric.add_(_correct(out, yb))
+                hits.append(_hits(out, yb))
             elif metric is not None:
-                running_metric.add_(metric(out.detach(), yb), alpha=len(index))
+                metrics.append(metric(out.detach(), yb))
+        weights = torch.tensor(sizes, dtype=torch.float32, device=dev)
+        running_loss = torch.stack(losses).reshape(-1).float() @ weights
+        if hits:
+            running_metric = torch.cat(hits).sum()
+        elif metrics:  # a learner's metric may return a Python number
+            as_tensor = lambda m: torch.as_tensor(m, dtype=torch.float32, device=dev).reshape(())
+            running_metric = torch.stack([as_tensor(m) for m in metrics]) @ weights
         history.train_loss.append(running_loss.item() / len(X))
         if metric is not None:
             history.train_metric.append(running_metric.item() / len(X))

@@ -94,3 +94,28 @@ def test_history_plot_draws_both_panels():
     history = History(train_loss=[1.0, 0.5], val_loss=[1.1, 0.7], train_metric=[0.5, 0.8], val_metric=[0.4, 0.7])
     axes = history.plot()
     assert len(axes) == 2 and len(axes[0].lines) == 2
+
+
+@pytest.mark.parametrize("metric", ["auto", "accuracy", "tensor", "number"])
+def test_recorded_epoch_loss_and_metric_are_the_size_weighted_means_over_batches(metric):
+    X, y = data.blobs(n=50, seed=1)  # batches of 16, 16, 16 and 2: the weights matter
+    torch.manual_seed(0)
+    model = nn.Linear(2, 2)
+    seen = []  # what the optimizer saw, batch by batch: the recorded means must agree with it
+
+    def loss(out, target):
+        value = nn.functional.cross_entropy(out, target)
+        seen.append((len(target), value.item(), (out.argmax(-1) == target).float().mean().item()))
+        return value
+
+    custom = {"auto": "auto", "accuracy": accuracy, "tensor": lambda out, t: (out.argmax(-1) == t).float().mean(),
+              "number": lambda out, t: float((out.argmax(-1) == t).float().mean())}[metric]
+    history = fit(model, (X, y), epochs=1, batch_size=16, loss=loss, metric=custom, device="cpu", progress=False,
+                  live_plot=False)
+    sizes = [n for n, _, _ in seen]
+    assert sizes == [16, 16, 16, 2]
+    assert history.train_loss[0] == pytest.approx(sum(n * v for n, v, _ in seen) / 50, rel=1e-6)
+    if metric == "auto":  # a learner's loss function gets no accuracy unless asked
+        assert history.train_metric == []
+    else:
+        assert history.train_metric[0] == pytest.approx(sum(n * a for n, _, a in seen) / 50, rel=1e-6)
