@@ -5,9 +5,11 @@ Same model (MLP 64-128-10), data (sklearn digits, 1,348 training images), batch 
 records the training loss and accuracy of every batch (on the device, read once per epoch); the hand-written loop
 records nothing, so `fit` is also timed with `metric=None` to separate the loop's cost from the accuracy's.
 
-The d2l-style loop reproduces the structure of d2l's `train_epoch_ch3` (DataLoader batches, per-batch loss and
-accuracy accumulated with `float(...)`, i.e. a device synchronisation per batch). It is rewritten here rather
-than imported because `d2l.torch` imports torchvision at module level, which this project does not install.
+The d2l-style loop reproduces the inner loop of d2l's training functions (`train_epoch_ch3` in d2l 0.17, and
+`train_ch6` in d2l 1.0.3, the current release, less its plotting): DataLoader batches, per-batch loss and
+accuracy accumulated with `float(...)`, i.e. a device synchronisation per batch. It is rewritten here rather than
+imported because `d2l.torch` imports torchvision, pandas and PIL at module level (for its data loaders), which this
+project does not install; `pip install d2l --no-deps` alone cannot import it.
 Usage: python benchmarks/training_loop.py [--repeats 7]
 """
 from __future__ import annotations
