@@ -1,0 +1,48 @@
+"""Checks of the chapter "Deep learning and reinforcement learning" (dlcourse.checks.rl)."""
+import torch
+
+from dlcourse.checks import CORRECT, NOT_ATTEMPTED
+from dlcourse.checks import rl as check
+
+from conftest import diagnosis, run_tagged
+
+NOTEBOOK = "future/reinforcement-learning.ipynb"
+
+
+def test_solutions_shown_in_the_notebook_pass():
+    ns = run_tagged(NOTEBOOK, "solution", torch=torch, check=check)
+    assert check.discounted_returns(ns["discounted_returns_solution"]).status == CORRECT
+    assert check.reinforce_loss(ns["reinforce_loss_solution"]).status == CORRECT
+
+
+def test_stubs_in_the_notebook_are_not_attempted():
+    ns = run_tagged(NOTEBOOK, "exercise-stub", torch=torch, check=check)
+    assert check.discounted_returns(ns["discounted_returns"]).status == NOT_ATTEMPTED
+    assert check.reinforce_loss(ns["reinforce_loss"]).status == NOT_ATTEMPTED
+
+
+def _forward(rewards, gamma):
+    out, running = [], 0.0
+    for r in rewards:
+        running = gamma * running + r
+        out.append(running)
+    return torch.tensor(out)
+
+
+def test_discounted_returns_mistakes():
+    diagnosis(check.discounted_returns(_forward), "wrong direction")
+    diagnosis(check.discounted_returns(lambda r, g: torch.tensor(r).flip(0).cumsum(0).flip(0)), "gamma is missing")
+    diagnosis(check.discounted_returns(lambda r, g: torch.tensor(r) * g ** torch.arange(len(r))),
+              "discounted rewards")
+    diagnosis(check.discounted_returns(lambda r, g: None), "return")
+    diagnosis(check.discounted_returns(lambda r, g: torch.tensor(r)[:2]), "shape")
+
+
+def test_reinforce_loss_mistakes():
+    diagnosis(check.reinforce_loss(lambda lp, G, b: (lp * (G - b)).sum()), "sign is flipped")
+    diagnosis(check.reinforce_loss(lambda lp, G, b: -(lp * G).sum()), "baseline is missing")
+    diagnosis(check.reinforce_loss(lambda lp, G, b: -(lp * (G + b)).sum()), "added")
+    diagnosis(check.reinforce_loss(lambda lp, G, b: -(lp * (G - b)).mean()), "averaged")
+    diagnosis(check.reinforce_loss(lambda lp, G, b: -(lp * (G - b))), "scalar")
+    diagnosis(check.reinforce_loss(lambda lp, G, b: -(lp.detach() * (G - b)).sum()), "detach")
+    diagnosis(check.reinforce_loss(lambda lp, G, b: 1 / 0), "ZeroDivisionError")
