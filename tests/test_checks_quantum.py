@@ -54,3 +54,16 @@ def test_parameter_shift_mistakes():
         return (f(t + math.pi / 2) - f(t - math.pi / 2)) / 2
 
     diagnosis(check.parameter_shift(three_calls), "exactly")
+
+
+def test_hostile_answers_get_a_clear_verdict():
+    for check_fn in (check.ry_gate, check.reversed_cnot, check.parameter_shift):
+        assert check_fn(None).status == NOT_ATTEMPTED
+        diagnosis(check_fn(42), "expected a function")
+        diagnosis(check_fn(lambda *a: "hello"), "str")
+        diagnosis(check_fn(lambda *a: torch.zeros(3, 7)), "(3, 7)")
+    diagnosis(check.ry_gate(lambda t: torch.full((2, 2), float("nan"))), "NaN")
+    diagnosis(check.parameter_shift(lambda f, t: {"a": 1}), "dict")
+    diagnosis(check.parameter_shift(lambda f, t: torch.tensor(1 + 2j)), "complex")
+    diagnosis(check.parameter_shift(lambda f, t: [1.0, 2.0]), "shape (2,)")
+    diagnosis(check.parameter_shift(lambda f, t: float("nan")), "NaN")

@@ -46,3 +46,15 @@ def test_reinforce_loss_mistakes():
     diagnosis(check.reinforce_loss(lambda lp, G, b: -(lp * (G - b))), "scalar")
     diagnosis(check.reinforce_loss(lambda lp, G, b: -(lp.detach() * (G - b)).sum()), "detach")
     diagnosis(check.reinforce_loss(lambda lp, G, b: 1 / 0), "ZeroDivisionError")
+
+
+def test_hostile_answers_get_a_clear_verdict():
+    for check_fn in (check.discounted_returns, check.reinforce_loss):
+        diagnosis(check_fn(42), "expected a function")
+        diagnosis(check_fn(lambda *a: "hello"), "should be a tensor")
+        diagnosis(check_fn(lambda *a: torch.zeros(5, dtype=torch.complex128)), "complex")
+        diagnosis(check_fn(lambda *a: torch.tensor(float("nan"))), "")
+    diagnosis(check.discounted_returns(lambda r, g: torch.full((5,), float("nan"))), "NaN")
+    diagnosis(check.discounted_returns(lambda r, g: [1.0, 2.0]), "shape")
+    diagnosis(check.reinforce_loss(lambda lp, G, b: torch.tensor(float("nan"))), "NaN")
+    assert check.discounted_returns(None).status == NOT_ATTEMPTED

@@ -77,6 +77,23 @@ def _expectation(theta: torch.Tensor) -> torch.Tensor:
     return q.expval_z(state, 0)[0]
 
 
+def _number(got) -> torch.Tensor:
+    """The learner's derivative as a 1-element float tensor, or Incorrect saying what came back instead."""
+    if got is None:
+        raise Incorrect("return one number, the derivative df/dθ (you returned None: a missing `return`?)")
+    try:
+        value = torch.as_tensor(got).detach()
+    except Exception:
+        raise Incorrect(f"return one number, the derivative df/dθ; you returned a {type(got).__name__}") from None
+    if value.is_complex():
+        raise Incorrect("the derivative of an expectation is a real number; you returned a complex one")
+    if value.numel() != 1:
+        raise Incorrect(f"return one number, the derivative df/dθ; you returned shape {tuple(value.shape)}")
+    if not (value.dtype.is_floating_point or value.dtype in (torch.int64, torch.int32)):
+        raise Incorrect(f"return one number, the derivative df/dθ; you returned a {value.dtype} tensor")
+    return value.double().reshape(-1)
+
+
 @exercise("parameter-shift rule", hint="Evaluate f twice, at θ + π/2 and θ - π/2, and halve the difference.")
 def parameter_shift(answer) -> str:
     """Check `answer(f, theta)`: df/dθ from two evaluations of f at θ ± π/2, exactly."""
@@ -90,9 +107,7 @@ def parameter_shift(answer) -> str:
     got = call(answer, f, theta)
     t = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
     (exact,) = torch.autograd.grad(_expectation(t), t)
-    value = torch.as_tensor(got).detach().double().reshape(-1) if got is not None else None
-    if value is None or value.numel() != 1:
-        raise Incorrect("return one number, the derivative df/dθ" + (" (you returned None)" if got is None else ""))
+    value = _number(got)
     learner_points = sorted(round(a - theta, 6) for a in asked)
     plus, minus = f(theta + math.pi / 2), f(theta - math.pi / 2)
     shifted_pi = (f(theta + math.pi) - f(theta - math.pi)) / 2

@@ -1,6 +1,7 @@
 """Exercise checks of the chapter "Deep learning and reinforcement learning": discounted returns, the REINFORCE loss."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from dlcourse.checks import Incorrect, call, exercise, expect_close, expect_tensor
@@ -8,6 +9,17 @@ from dlcourse.rl import discounted_returns as _returns
 
 _REWARDS = [1.0, 0.0, 2.0, -1.0, 3.0]
 _GAMMA = 0.9
+
+
+def _real(value, what: str):
+    """Complex numbers are never right here: say so instead of letting torch drop the imaginary part."""
+    try:
+        is_complex = value.is_complex() if isinstance(value, torch.Tensor) else bool(np.iscomplexobj(value))
+    except Exception:  # anything numpy cannot look at is diagnosed later, by expect_tensor
+        is_complex = False
+    if is_complex:
+        raise Incorrect(f"{what} should be real, you returned complex numbers")
+    return value
 
 
 def _forward(rewards: list[float], gamma: float) -> torch.Tensor:
@@ -21,7 +33,7 @@ def _forward(rewards: list[float], gamma: float) -> torch.Tensor:
 @exercise("discounted returns", hint="Walk backwards: G_T = r_T, then G_t = r_t + gamma * G_{t+1}.")
 def discounted_returns(answer) -> str:
     """Check `answer(rewards, gamma)`: the returns-to-go G_t = sum_k gamma^k r_{t+k}, one per step."""
-    got = call(answer, list(_REWARDS), _GAMMA)
+    got = _real(call(answer, list(_REWARDS), _GAMMA), "your returns")
     r = torch.tensor(_REWARDS, dtype=torch.float64)
     powers = _GAMMA ** torch.arange(len(r), dtype=torch.float64)
     expect_close(got, _returns(_REWARDS, _GAMMA), "your returns", atol=1e-6, mistakes={
@@ -34,7 +46,7 @@ def discounted_returns(answer) -> str:
         "the discount restarts at each step t: G_t = r_t + gamma r_{t+1} + ..., not gamma^(t+k) r_{t+k}":
             (powers * r).flip(0).cumsum(0).flip(0),
     })
-    one = expect_tensor(call(answer, [5.0], _GAMMA), (1,), "your returns for a one-step episode")
+    one = expect_tensor(_real(call(answer, [5.0], _GAMMA), "your returns"), (1,), "your returns for a one-step episode")
     if abs(one.reshape(-1)[0].item() - 5.0) > 1e-6:
         raise Incorrect(f"a one-step episode with reward 5 has return 5, you gave {one.reshape(-1)[0].item():.4g}")
     return "Right: each G_t is the reward now plus gamma times the return from the next step."
@@ -48,7 +60,7 @@ def reinforce_loss(answer) -> str:
     log_probs = -torch.rand(6, generator=g, dtype=torch.float64) - 0.1
     returns = torch.linspace(6.0, 1.0, 6, dtype=torch.float64)
     baseline = 3.5
-    got = call(answer, log_probs.clone().requires_grad_(True), returns, baseline)
+    got = _real(call(answer, log_probs.clone().requires_grad_(True), returns, baseline), "your loss")
     if isinstance(got, torch.Tensor) and got.numel() > 1:
         raise Incorrect(f"the loss should be one number (a scalar), you returned shape {tuple(got.shape)}: "
                         "sum over the time steps")
