@@ -171,3 +171,15 @@ def test_verdict_rendering():
 def test_hint_prints(capsys):
     check_double.hint()
     assert "multiply by two" in capsys.readouterr().out
+
+
+def test_complex_answers_are_refused_where_real_ones_are_expected_and_compared_where_complex_ones_are():
+    assert "complex" in check_double(lambda x: (2 * x).to(torch.complex64)).message
+
+    @exercise("phase")
+    def check_phase(answer):
+        expect_close(call(answer), torch.tensor([1j, -1j]), mistakes={"conjugated": torch.tensor([-1j, 1j])})
+
+    assert check_phase(lambda: torch.tensor([1j, -1j])).status == CORRECT
+    assert "conjugated" in check_phase(lambda: torch.tensor([-1j, 1j])).message
+    assert check_phase(lambda: torch.tensor([1.0, -1.0])).status == INCORRECT  # the real part alone is not enough

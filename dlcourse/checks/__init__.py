@@ -179,19 +179,23 @@ def expect_tensor(value: Any, shape: tuple[int, ...], what: str = "your result")
 def expect_close(value: Tensor, expected: Tensor, what: str = "your result",
                  mistakes: dict[str, Tensor] | None = None, atol: float = 1e-5, rtol: float = 1e-4) -> None:
     """Incorrect unless `value` matches `expected`; if it matches a known mistake instead, name that mistake."""
-    value = expect_tensor(value, tuple(expected.shape), what).detach().double().cpu()
-    expected = expected.detach().double().cpu()
+    value = expect_tensor(value, tuple(expected.shape), what).detach().cpu()
+    if value.is_complex() and not expected.is_complex():
+        raise Incorrect(f"{what} should be real numbers, but you returned complex ones")
+    # complex answers (quantum states) compare as complex; casting them to double would drop the imaginary part
+    exact = torch.complex128 if expected.is_complex() else torch.float64
+    value, expected = value.to(exact), expected.detach().cpu().to(exact)
     if torch.allclose(value, expected, atol=atol, rtol=rtol):
         return
     for diagnosis, wrong in (mistakes or {}).items():
-        wrong = wrong.detach().double().cpu()
+        wrong = wrong.detach().cpu().to(exact)
         if wrong.shape == value.shape and torch.allclose(value, wrong, atol=atol, rtol=rtol):
             raise Incorrect(f"{what} is off: {diagnosis}")
     worst = (value - expected).abs().argmax()
     index = tuple(int(i) for i in torch.unravel_index(worst, value.shape)) if value.ndim else ()
     at = f" at index {index}" if index else ""
-    raise Incorrect(f"{what} differs from the expected values: got {value.reshape(-1)[worst].item():.4g}"
-                    f"{at}, expected {expected.reshape(-1)[worst].item():.4g}")
+    got, want = value.reshape(-1)[worst].item(), expected.reshape(-1)[worst].item()
+    raise Incorrect(f"{what} differs from the expected values: got {got:.4g}{at}, expected {want:.4g}")
 
 
 def _isolated(run: Callable[..., Verdict], args: tuple, kwargs: dict, name: str) -> Verdict:
