@@ -1,0 +1,60 @@
+"""Checks of the chapter "Interpretable models" (dlcourse.checks.attribution): the notebook's own solutions pass,
+its stubs report "not attempted", and typical wrong answers get the right diagnosis."""
+import torch
+import torch.nn.functional as F
+
+from dlcourse.checks import CORRECT, NOT_ATTEMPTED
+from dlcourse.checks import attribution as check
+
+from conftest import diagnosis, run_tagged
+
+NOTEBOOK = "future/interpretability.ipynb"
+
+
+def test_solutions_shown_in_the_notebook_pass():
+    ns = run_tagged(NOTEBOOK, "solution", torch=torch, check=check)
+    assert check.integrated_gradients(ns["integrated_gradients_solution"]).status == CORRECT
+    assert check.saliency(ns["saliency_solution"]).status == CORRECT
+
+
+def test_stubs_in_the_notebook_are_not_attempted():
+    ns = run_tagged(NOTEBOOK, "exercise-stub", torch=torch, check=check)
+    assert check.integrated_gradients(ns["integrated_gradients"]).status == NOT_ATTEMPTED
+    assert check.saliency(ns["saliency"]).status == NOT_ATTEMPTED
+
+
+def _gradient(model, x, score):
+    x = x.detach().clone().requires_grad_(True)
+    score(model(x[None])).sum().backward()
+    return x.grad
+
+
+def test_saliency_mistakes():
+    diagnosis(check.saliency(lambda m, x, c: _gradient(m, x, lambda z: z[:, c])), "signed")
+    diagnosis(check.saliency(lambda m, x, c: _gradient(m, x, lambda z: F.softmax(z, -1)[:, c]).abs()), "softmax")
+    diagnosis(check.saliency(lambda m, x, c: _gradient(m, x, lambda z: F.cross_entropy(z, torch.tensor([c]))).abs()),
+              "cross-entropy")
+    diagnosis(check.saliency(lambda m, x, c: _gradient(m, x, lambda z: z.sum(-1)).abs()), "sum of all logits")
+    diagnosis(check.saliency(lambda m, x, c: (x * _gradient(m, x, lambda z: z[:, c])).abs()), "times input")
+    diagnosis(check.saliency(lambda m, x, c: m(x)), "RuntimeError")  # forgot the batch dimension
+    diagnosis(check.saliency(lambda m, x, c: None), "return")
+
+
+def _ig(f, x, baseline, steps, alphas=None, multiply=True, start=None):
+    start = baseline if start is None else start
+    alphas = torch.arange(1, steps + 1, dtype=x.dtype) / steps if alphas is None else alphas
+    path = (start + alphas.reshape(-1, 1, 1, 1) * (x - start)).requires_grad_(True)
+    (grads,) = torch.autograd.grad(f(path).sum(), path)
+    return (x - baseline) * grads.mean(0) if multiply else grads.mean(0)
+
+
+def test_integrated_gradients_mistakes():
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: _ig(f, x, b, m, multiply=False)), "(x - baseline)")
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: x * _ig(f, x, b, m, multiply=False)), "multiplied by x")
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: m * _ig(f, x, b, m)), "divide by steps")
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: _ig(f, x, b, 1)), "gradient times input")
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: _ig(f, x, b, m, torch.arange(m, dtype=x.dtype) / m)),
+              "left endpoints")
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: _ig(f, x, b, m, start=torch.zeros_like(x))),
+              "starts at 0")
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: x), "differs")
