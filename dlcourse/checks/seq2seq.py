@@ -1,0 +1,84 @@
+"""Exercise checks of the chapter "Sequence to sequence: translation and speech": attention weights, the teacher-
+forcing shift of the decoder's input, and reading keys off frame labels."""
+from __future__ import annotations
+
+import torch
+
+from dlcourse import audio
+from dlcourse.checks import Incorrect, NotAttempted, call, exercise, expect_close
+
+_g = torch.Generator().manual_seed(7)
+_Q = torch.randn(3, 4, generator=_g, dtype=torch.float64)
+_K = torch.randn(3, 6, 4, generator=_g, dtype=torch.float64)
+_MASK = torch.tensor([[True] * 6, [True] * 4 + [False] * 2, [True] * 2 + [False] * 4])
+
+
+@exercise("attention weights", hint="scores[n, j] = keys[n, j] · query[n]; set the scores of padded positions to -inf; "
+                                   "softmax over j (the source positions).")
+def attention_weights(answer) -> str:
+    """Check `answer(query, keys, mask)`: dot-product attention weights (N, S), zero where mask is False."""
+    got = call(answer, _Q, _K, _MASK)
+    scores = (_K @ _Q[:, :, None]).squeeze(-1)
+    expected = torch.softmax(scores.masked_fill(~_MASK, float("-inf")), -1)
+    expect_close(got, expected, "your attention weights", mistakes={
+        "the padding is not masked: padded positions get weight": torch.softmax(scores, -1),
+        "no softmax: the weights must be positive and sum to 1": scores,
+        "the softmax runs over the batch, not over the source positions": torch.softmax(
+            scores.masked_fill(~_MASK, float("-inf")), 0).nan_to_num(0.0),
+        "padded scores set to 0 instead of -inf still get weight": torch.softmax(scores.masked_fill(~_MASK, 0.0), -1),
+    })
+    return "Correct: each row is a distribution over the real source positions."
+
+
+_TARGET = torch.tensor([[5, 6, 7, 8], [9, 9, 2, 3]])
+
+
+@exercise("teacher forcing", hint="The decoder's input at step t is the target at step t - 1; at step 0 it is the "
+                                 "start token. Drop the last target.")
+def decoder_input(answer) -> str:
+    """Check `answer(targets, start)`: the decoder input for teacher forcing, [start, y_1, ..., y_{T-1}]."""
+    got = call(answer, _TARGET, 1)
+    start = torch.ones(2, 1, dtype=torch.long)
+    expected = torch.cat([start, _TARGET[:, :-1]], 1)
+    if isinstance(got, torch.Tensor) and got.shape == (2, 5):
+        raise Incorrect("your input is one step too long: drop the last target, which is never an input")
+    expect_close(got, expected, "your decoder input", mistakes={
+        "that is the target itself: the decoder would be told the answer it must predict": _TARGET,
+        "shifted the wrong way (left): use the previous character, not the next": torch.cat(
+            [_TARGET[:, 1:], start], 1),
+        "the start token is missing at step 0": torch.cat([torch.zeros(2, 1, dtype=torch.long), _TARGET[:, :-1]], 1),
+    })
+    return "Correct: at every step the decoder sees the true previous character."
+
+
+_CASES = [[0, 0, 3, 3, 3, 0, 0, 3, 3, 0, 5, 5, 5], [1, 1, 0, 0, 12, 12, 12, 0, 2, 2], [0, 0, 0], [7, 7, 7, 7]]
+
+
+@exercise("reading keys off frames", hint="Walk through the labels; start a new key whenever the label changes to a "
+                                         "non-silence value. Label k means KEYS[k - 1].")
+def frames_to_keys(answer) -> str:
+    """Check `answer(labels)`: the key string of a list of frame labels (0 = silence, k = KEYS[k - 1])."""
+    for labels in _CASES:
+        got = call(answer, list(labels))
+        if got is None:
+            raise NotAttempted("the function returns None")
+        expected = audio.collapse(torch.tensor(labels), min_run=1)
+        if not isinstance(got, str):
+            raise Incorrect(f"return a string of keys such as {expected!r}, got {type(got).__name__}")
+        if got == expected:
+            continue
+        every = "".join(audio.KEYS[k - 1] for k in labels if k)
+        runs = [k for i, k in enumerate(labels) if i == 0 or k != labels[i - 1]]
+        with_silence = "".join(audio.KEYS[k - 1] for k in runs)  # KEYS[-1] is "#": silence read as a key
+        unique = "".join(dict.fromkeys(audio.KEYS[k - 1] for k in labels if k))
+        if got == every:
+            raise Incorrect(f"for {labels} you give {got!r}: every frame became a key; merge runs of equal labels")
+        if got == unique:
+            raise Incorrect(f"for {labels} you give {got!r}: a key pressed twice (with silence between) is two keys")
+        if got == with_silence or got == "".join("_" if k == 0 else audio.KEYS[k - 1] for k in runs):
+            raise Incorrect(f"for {labels} you give {got!r}: silence (label 0) is not a key; drop it")
+        if len(got) == len(expected) and all(c in audio.KEYS for c in got):
+            raise Incorrect(f"for {labels} you give {got!r}, expected {expected!r}: label k is KEYS[k - 1] "
+                            "(label 0 is silence)")
+        raise Incorrect(f"for {labels} you give {got!r}, expected {expected!r}")
+    return "Correct: runs merged, silence dropped."
