@@ -173,14 +173,14 @@ def fit(model: nn.Module, train: Data, val: Data | None = None, *, epochs: int =
                 metrics.append(metric(out.detach(), yb))
         weights = torch.tensor(sizes, dtype=torch.float32, device=dev)
         running_loss = torch.stack(losses).reshape(-1).float() @ weights
-        if hits:
-            running_metric = torch.cat(hits).sum()
+        if hits:  # one hit per target: per token for sequence outputs (N, T, C)
+            running_metric = torch.cat([h.reshape(-1) for h in hits]).sum()
         elif metrics:  # a learner's metric may return a Python number
             as_tensor = lambda m: torch.as_tensor(m, dtype=torch.float32, device=dev).reshape(())
             running_metric = torch.stack([as_tensor(m) for m in metrics]) @ weights
         history.train_loss.append(running_loss.item() / len(X))
         if metric is not None:
-            history.train_metric.append(running_metric.item() / len(X))
+            history.train_metric.append(running_metric.item() / (y.numel() if hits else len(X)))
         if val_data is not None:
             val_loss, val_metric = evaluate(model, val_data, loss_fn, metric, device=dev)
             history.val_loss.append(val_loss)

@@ -119,3 +119,16 @@ def test_recorded_epoch_loss_and_metric_are_the_size_weighted_means_over_batches
         assert history.train_metric == []
     else:
         assert history.train_metric[0] == pytest.approx(sum(n * a for n, _, a in seen) / 50, rel=1e-6)
+
+
+def test_accuracy_of_sequence_outputs_counts_every_token():
+    torch.manual_seed(0)
+    X, y = torch.randn(40, 5, 3), torch.randint(0, 4, (40, 5))  # 40 sequences of 5 tokens, 4 classes
+    model = nn.Linear(3, 4)  # (N, T, 3) -> (N, T, 4) logits
+    per_token = lambda out, target: nn.functional.cross_entropy(out.reshape(-1, 4), target.reshape(-1))
+    history = fit(model, (X, y), epochs=1, batch_size=16, lr=0.0, loss=per_token, metric=accuracy, device="cpu",
+                  progress=False, live_plot=False)
+    with torch.no_grad():
+        expected = (model(X).argmax(-1) == y).float().mean().item()
+    assert history.train_metric[0] == pytest.approx(expected)
+    assert 0 <= history.train_metric[0] <= 1
