@@ -55,9 +55,10 @@ def scatter_classes(X: Tensor, y: Tensor, ax=None, **kwargs):
     """2-D points coloured by class."""
     ax = ax or plt.gca()
     X, y = _numpy(X), _numpy(y)
+    size = kwargs.pop("s", 18)  # popped once: every class gets the same size
     for label in np.unique(y).tolist():
         mask = y == label
-        ax.scatter(X[mask, 0], X[mask, 1], s=kwargs.pop("s", 18), color=CLASS_COLORS[int(label) % len(CLASS_COLORS)],
+        ax.scatter(X[mask, 0], X[mask, 1], s=size, color=CLASS_COLORS[int(label) % len(CLASS_COLORS)],
                    edgecolor="white", linewidth=0.5, label=f"class {int(label)}", **kwargs)
     ax.set_aspect("equal", adjustable="box")
     return ax

@@ -67,3 +67,12 @@ def test_plots_emit_no_warnings():
         plotting.decision_boundary(nn.Linear(2, 2), X, y, ax=ax, resolution=10)
         fig.canvas.draw()
     plt.close(fig)
+
+
+def test_scatter_classes_gives_every_class_the_requested_size():
+    fig, ax = plt.subplots()
+    X, y = data.blobs(n=30, centers=torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]]))
+    plotting.scatter_classes(X, y, ax=ax, s=5)
+    sizes = [collection.get_sizes()[0] for collection in ax.collections]
+    plt.close(fig)
+    assert sizes == [5, 5, 5]
