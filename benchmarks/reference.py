@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from common import seconds, write
-from dlcourse import activations, autograd, autograd_nn, neuron, optim
+from dlcourse import activations, autograd, autograd_nn, conv, neuron, optim, rnn
 
 Case = tuple[str, str, Callable, Callable, Callable[[], tuple]]
 
@@ -35,6 +35,27 @@ def cases() -> list[Case]:
         listed.append((f"activation: {name}", "1347×64", act.f, act.reference, batch))
     listed.append(("neuron.layer (sigmoid)", "1347×64 → 128", lambda x, W, b: neuron.layer(x, W, b, "sigmoid"),
                    lambda x, W, b: torch.sigmoid(F.linear(x, W, b)), layer))
+    # the digits CNN (8x8 images, 16 then 32 channels) and the MNIST-1D 1-D CNN (length 40, 25 channels)
+    image = lambda c, o: lambda: (torch.randn(64, c, 8, 8), torch.randn(o, c, 3, 3), torch.randn(o))
+    listed.append(("conv.conv2d (unfold + matmul)", "64×1×8×8, 16 3×3 filters, pad 1",
+                   lambda x, w, b: conv.conv2d(x, w, b, padding=1), lambda x, w, b: F.conv2d(x, w, b, padding=1),
+                   image(1, 16)))
+    listed.append(("conv.conv2d (unfold + matmul)", "64×16×8×8, 32 3×3 filters, pad 1",
+                   lambda x, w, b: conv.conv2d(x, w, b, padding=1), lambda x, w, b: F.conv2d(x, w, b, padding=1),
+                   image(16, 32)))
+    listed.append(("conv.conv1d", "100×25×40, 25 filters of 5, pad 2",
+                   lambda x, w, b: conv.conv1d(x, w, b, padding=2), lambda x, w, b: F.conv1d(x, w, b, padding=2),
+                   lambda: (torch.randn(100, 25, 40), torch.randn(25, 25, 5), torch.randn(25))))
+    listed.append(("conv.max_pool2d", "64×16×8×8, 2×2", lambda x: conv.max_pool2d(x, 2),
+                   lambda x: F.max_pool2d(x, 2), lambda: (torch.randn(64, 16, 8, 8),)))
+    # the language model's recurrent layer: batches of 64 names, 12 characters, 32-d embeddings, 128 units
+    for kind in ("rnn", "lstm", "gru"):
+        def sequence(kind=kind):
+            torch.manual_seed(0)
+            return (torch.randn(64, 12, 32), *(w.detach() for w in rnn.weights_of(rnn.torch_layer(kind, 32, 128))))
+        listed.append((f"rnn.unroll ({kind}, a Python loop over time)", "64×12×32 → 128",
+                       lambda x, *w, kind=kind: rnn.unroll(kind, x, w)[0],
+                       lambda x, *w, kind=kind: rnn.torch_unroll(kind, x, w)[0], sequence))
     return listed
 
 
