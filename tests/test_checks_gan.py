@@ -1,0 +1,59 @@
+"""Checks of the chapter "Generative adversarial networks" (dlcourse.checks.gan): solutions pass, stubs are not
+attempted, typical wrong answers (swapped labels, the saturating loss, a forgotten detach) get the right diagnosis."""
+import torch
+import torch.nn.functional as F
+
+from dlcourse import gan
+from dlcourse.checks import CORRECT, NOT_ATTEMPTED
+from dlcourse.checks import gan as check
+
+from conftest import diagnosis, run_tagged
+
+NOTEBOOK = "challenges/gans.ipynb"
+bce = F.binary_cross_entropy_with_logits
+
+
+def test_solutions_shown_in_the_notebook_pass():
+    ns = run_tagged(NOTEBOOK, "solution", torch=torch, F=F, gan=gan, check=check)
+    assert check.discriminator_loss(ns["discriminator_loss_solution"]).status == CORRECT
+    assert check.generator_loss(ns["generator_loss_solution"]).status == CORRECT
+    assert check.discriminator_step_loss(ns["discriminator_step_loss_solution"]).status == CORRECT
+
+
+def test_stubs_in_the_notebook_are_not_attempted():
+    ns = run_tagged(NOTEBOOK, "exercise-stub", torch=torch, F=F, gan=gan, check=check)
+    assert check.discriminator_loss(ns["discriminator_loss"]).status == NOT_ATTEMPTED
+    assert check.generator_loss(ns["generator_loss"]).status == NOT_ATTEMPTED
+    assert check.discriminator_step_loss(ns["discriminator_step_loss"]).status == NOT_ATTEMPTED
+
+
+def test_discriminator_loss_mistakes():
+    ones, zeros = torch.ones_like, torch.zeros_like
+    diagnosis(check.discriminator_loss(lambda r, f: bce(r, zeros(r)) + bce(f, ones(f))), "swapped")
+    diagnosis(check.discriminator_loss(lambda r, f: bce(r, ones(r))), "real samples' term")
+    diagnosis(check.discriminator_loss(lambda r, f: (bce(r, ones(r)) + bce(f, zeros(f))) / 2), "average")
+    diagnosis(check.discriminator_loss(lambda r, f: -(bce(r, ones(r)) + bce(f, zeros(f)))), "sign")
+    diagnosis(check.discriminator_loss(lambda r, f: bce(r.sigmoid(), ones(r)) + bce(f.sigmoid(), zeros(f))),
+              "sigmoid was applied twice")
+    diagnosis(check.discriminator_loss(lambda r, f: bce(r, ones(r), reduction="none")), "one number")
+
+
+def test_generator_loss_mistakes():
+    diagnosis(check.generator_loss(lambda f: gan.generator_loss(f, saturating=True)), "saturating")
+    diagnosis(check.generator_loss(lambda f: (1 - torch.sigmoid(f)).log().mean()), "saturating")
+    diagnosis(check.generator_loss(lambda f: bce(f, torch.zeros_like(f))), "opposite label")
+    diagnosis(check.generator_loss(lambda f: -bce(f, torch.ones_like(f))), "sign")
+    diagnosis(check.generator_loss(lambda f: torch.tensor(bce(f, torch.ones_like(f)).item(), dtype=f.dtype)),
+              "no gradient")
+
+
+def test_discriminator_step_mistakes():
+    def forgot_detach(G, D, real, z):
+        return gan.discriminator_loss(D(real), D(G(z)))
+
+    def swapped(G, D, real, z):
+        return gan.discriminator_loss(D(G(z).detach()), D(real))
+
+    diagnosis(check.discriminator_step_loss(forgot_detach), "forgot to .detach()")
+    diagnosis(check.discriminator_step_loss(swapped), "swapped")
+    diagnosis(check.discriminator_step_loss(lambda G, D, real, z: None), "None")

@@ -1,0 +1,51 @@
+"""Checks of the chapter "Transfer learning" (dlcourse.checks.transfer): solutions pass, stubs are not attempted,
+typical wrong answers get the right diagnosis."""
+import torch
+
+from dlcourse.checks import CORRECT, NOT_ATTEMPTED
+from dlcourse.checks import transfer as check
+
+from conftest import diagnosis, run_tagged
+
+NOTEBOOK = "challenges/transfer-learning.ipynb"
+
+
+def test_solutions_shown_in_the_notebook_pass():
+    ns = run_tagged(NOTEBOOK, "solution", torch=torch, check=check)
+    assert check.freeze_body(ns["freeze_body_solution"]).status == CORRECT
+    assert check.count_trainable(ns["count_trainable_solution"]).status == CORRECT
+
+
+def test_stubs_in_the_notebook_are_not_attempted():
+    ns = run_tagged(NOTEBOOK, "exercise-stub", torch=torch, check=check)
+    assert check.freeze_body(ns["freeze_body"]).status == NOT_ATTEMPTED
+    assert check.count_trainable(ns["count_trainable"]).status == NOT_ATTEMPTED
+
+
+def _freeze(module):
+    for p in module.parameters():
+        p.requires_grad_(False)
+
+
+def test_freeze_body_mistakes():
+    diagnosis(check.freeze_body(lambda m: _freeze(m.head)), "head instead of the body")
+    diagnosis(check.freeze_body(lambda m: _freeze(m)), "froze everything")
+    diagnosis(check.freeze_body(lambda m: None), "no parameter was frozen")
+    diagnosis(check.freeze_body(lambda m: [p.requires_grad_(False) for n, p in m.body.named_parameters()
+                                           if "weight" in n]), "still trainable", "bias")
+    def zero_and_freeze(m):
+        for p in m.body.parameters():
+            p.data.zero_()
+            p.requires_grad_(False)
+
+    diagnosis(check.freeze_body(zero_and_freeze), "values changed")
+
+
+def test_count_trainable_mistakes():
+    diagnosis(check.count_trainable(lambda m: sum(p.numel() for p in m.parameters())), "frozen ones too")
+    diagnosis(check.count_trainable(lambda m: sum(1 for p in m.parameters() if p.requires_grad)), "numel")
+    diagnosis(check.count_trainable(lambda m: sum(p.numel() for p in m.parameters() if not p.requires_grad)),
+              "frozen parameters")
+    diagnosis(check.count_trainable(lambda m: None), "return")
+    diagnosis(check.count_trainable(lambda m: 27), "nothing frozen")
+    diagnosis(check.count_trainable(lambda m: "27"), "whole number")
