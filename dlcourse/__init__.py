@@ -2,8 +2,11 @@
 
 Each module holds one idea and names the chapter that uses it: `device`, `seeding`, `data`, `training` (the one
 `fit` loop), `plotting`, `widgets`, `compare` (from-scratch code against PyTorch), `checks` (exercise checks),
-and the chapters' reference implementations (`activations`, `neuron`, `perceptron`, `losses`, `backprop`,
-`autograd`, `autograd_nn`, `compgraph`, `optim`, `surfaces`, ...).
+and the chapters' reference implementations: `activations`, `neuron`, `perceptron` (foundations); `losses`,
+`backprop`, `autograd`, `autograd_nn`, `compgraph`, `optim`, `surfaces` (training); `depth`, `hardware`,
+`distributed` (deep learning); `mlp`, `conv`, `shapes`, `rnn`, `language_model`, `seq2seq`, `audio`
+(architectures); `init`, `gradients`, `regularization`, `transfer`, `text`, `gan`, `anomaly` (challenges);
+`compression`, `attribution`, `rl`, `quantum` (future directions).
 Every chapter starts with `device = dlcourse.setup()`.
 """
 from __future__ import annotations
