@@ -67,3 +67,17 @@ def test_broken_and_endless_answers(monkeypatch):
     diagnosis(check.sawtooth(endless), "did not finish")
     diagnosis(check.mlp_parameters(lambda w: 1 / 0), "ZeroDivisionError")
     diagnosis(check.mlp_parameters(42), "expected a function")
+
+
+def test_mlp_parameters_rejects_what_is_not_a_whole_number():
+    def right(w):
+        return sum(a * b + b for a, b in pairs(w))
+
+    diagnosis(check.mlp_parameters(lambda w: str(right(w))), "a string, not a number")
+    diagnosis(check.mlp_parameters(lambda w: right(w) + 0.5), "whole number")
+    diagnosis(check.mlp_parameters(lambda w: float("inf")), "not a finite number")
+    diagnosis(check.mlp_parameters(lambda w: float("nan")), "not a finite number")
+    diagnosis(check.mlp_parameters(lambda w: True), "truth value")
+    diagnosis(check.mlp_parameters(lambda w: [right(w)]), "not a number")
+    assert check.mlp_parameters(lambda w: float(right(w))).status == CORRECT
+    assert check.mlp_parameters(lambda w: torch.tensor(right(w))).status == CORRECT

@@ -63,3 +63,8 @@ def test_broken_and_endless_answers(monkeypatch):
 
     diagnosis(check.combine_gradients(endless), "did not finish")
     diagnosis(check.matmul_gflops(lambda n, s: 1 / 0), "ZeroDivisionError")
+
+
+def test_numbers_given_as_text_or_truth_values_are_rejected():
+    diagnosis(check.matmul_gflops(lambda n, s: str(2 * n**3 / s / 1e9)), "not text")
+    diagnosis(check.matmul_intensity(lambda n, b: True), "truth value")

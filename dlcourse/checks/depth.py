@@ -1,9 +1,12 @@
 """Exercise checks of the chapter "Why depth": counting an MLP's parameters, composing the tent map."""
 from __future__ import annotations
 
+import math
+import numbers
+
 import torch
 
-from dlcourse.checks import Incorrect, call, exercise, expect_close
+from dlcourse.checks import Incorrect, _short, call, exercise, expect_close
 from dlcourse.depth import mlp_parameters as _mlp_parameters, sawtooth as _sawtooth, tent as _tent
 
 _NETWORKS = [[2, 3, 1], [8, 24, 24, 24, 1], [64, 100, 10], [1, 2, 2, 2, 2, 1]]
@@ -21,16 +24,30 @@ _WRONG_COUNTS = {
 }
 
 
+def _count(got, widths) -> int:
+    """The learner's answer as a whole number, or Incorrect saying why it is not one."""
+    where = f"for widths {widths} your function returned {_short(got)}"
+    if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_complex():
+        got = got.item()
+    if isinstance(got, (str, bytes)):
+        raise Incorrect(f"{where}: a string, not a number (return the count itself, not text)")
+    if isinstance(got, bool):
+        raise Incorrect(f"{where}: a truth value, not a count of parameters")
+    if isinstance(got, numbers.Integral):
+        return int(got)
+    if isinstance(got, numbers.Real):
+        if not math.isfinite(got):
+            raise Incorrect(f"{where}: not a finite number")
+        if got != int(got):
+            raise Incorrect(f"{where}: a count of parameters is a whole number")
+        return int(got)
+    raise Incorrect(f"{where}, not a number")
+
+
 @exercise("MLP parameters", hint="A Linear(a, b) layer holds an (b, a) weight matrix and b biases; add the layers.")
 def mlp_parameters(answer) -> str:
     """Check `answer(widths)`: the number of parameters of a fully connected network with these layer sizes."""
-    values = []
-    for widths in _NETWORKS:
-        got = call(answer, list(widths))
-        try:
-            values.append(int(got))
-        except (TypeError, ValueError):
-            raise Incorrect(f"for widths {widths} your function returned {got!r:.60}, not a number") from None
+    values = [_count(call(answer, list(widths)), widths) for widths in _NETWORKS]
     expected = [_mlp_parameters(w) for w in _NETWORKS]
     if values == expected:
         return "Correct: each Linear(a, b) layer has a*b weights and b biases."

@@ -10,6 +10,10 @@ from dlcourse.checks import Incorrect, call, exercise, expect_close
 def _number(value, what: str) -> float:
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.item()
+    if isinstance(value, (str, bytes)):
+        raise Incorrect(f"{what} should be a number, got the string {value!r:.60}: return the number, not text")
+    if isinstance(value, bool):
+        raise Incorrect(f"{what} should be a number, got the truth value {value}")
     try:
         return float(value)
     except (TypeError, ValueError):
