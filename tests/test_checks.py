@@ -183,3 +183,15 @@ def test_complex_answers_are_refused_where_real_ones_are_expected_and_compared_w
     assert check_phase(lambda: torch.tensor([1j, -1j])).status == CORRECT
     assert "conjugated" in check_phase(lambda: torch.tensor([-1j, 1j])).message
     assert check_phase(lambda: torch.tensor([1.0, -1.0])).status == INCORRECT  # the real part alone is not enough
+
+
+def test_the_time_limit_is_read_when_the_check_runs(monkeypatch):
+    monkeypatch.setattr("dlcourse.checks.TIME_LIMIT", 0.3)
+
+    def endless(x):
+        while True:
+            pass
+
+    start = time.perf_counter()
+    verdict = check_double(endless)
+    assert "0.3 s" in verdict.message and time.perf_counter() - start < 4
