@@ -3,11 +3,14 @@
 Used by the chapter "Efficient models". Pruning zeroes the smallest weights (Han et al. 2015); quantization stores
 weights as 8-bit integers with one scale per output channel and multiplies int8 by int8 (Jacob et al. 2018);
 distillation trains a small student on a large teacher's softened outputs (Hinton et al. 2015).
+`quantize_dynamic_pytorch` runs PyTorch's own (deprecated) dynamic quantization beside our `Int8Linear`.
 """
 from __future__ import annotations
 
+import copy
 import io
 import time
+import warnings
 from typing import Callable
 
 import torch
@@ -84,6 +87,18 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def nonzero_numbers(model: nn.Module) -> int:
+    """How many of the numbers in the model's `state_dict` are not zero (PyTorch's quantized layers included)."""
+    def count(value) -> int:
+        if isinstance(value, (tuple, list)):
+            return sum(count(v) for v in value)
+        if not isinstance(value, Tensor):
+            return 0
+        return int((value.int_repr() if value.is_quantized else value).count_nonzero())
+
+    return sum(count(value) for value in model.state_dict().values())
+
+
 def size_bytes(model: nn.Module) -> int:
     """Bytes that the model's parameters and buffers occupy in memory."""
     tensors = list(model.parameters()) + list(model.buffers())
@@ -131,12 +146,23 @@ def dequantize(q: Tensor, scale: Tensor) -> Tensor:
     return q.float() * scale
 
 
+def _int_mm_supported(a: Tensor, b_t: Tensor) -> bool:
+    """Whether `torch._int_mm` accepts these int8 operands: any shape on CPU; on CUDA > 16 rows, sizes % 8 == 0."""
+    if a.device.type == "cpu":
+        return True
+    return a.device.type == "cuda" and a.shape[0] > 16 and a.shape[1] % 8 == 0 and b_t.shape[0] % 8 == 0
+
+
+def _int8_matmul_float(a: Tensor, b_t: Tensor) -> Tensor:
+    """`a @ b_t.T` for int8 matrices through float32: exact while every |sum| < 2**24 (k <= 1040 terms of 127**2)."""
+    return (a.float() @ b_t.float().t()).round().to(torch.int32)
+
+
 def _int8_matmul(a: Tensor, b_t: Tensor) -> Tensor:
     """`a @ b_t.T` for int8 matrices, accumulated exactly in int32."""
-    if a.device.type in ("cpu", "cuda") and (a.device.type == "cpu" or (a.shape[0] > 16 and a.shape[1] % 8 == 0
-                                                                        and b_t.shape[0] % 8 == 0)):
+    if _int_mm_supported(a, b_t):
         return torch._int_mm(a, b_t.t())  # the int8 kernel that torchao's int8 recipes use too
-    return (a.float() @ b_t.float().t()).round().to(torch.int32)  # exact while |sums| < 2**24
+    return _int8_matmul_float(a, b_t)  # other devices (MPS) and shapes the CUDA kernel refuses
 
 
 class Int8Linear(nn.Module):
@@ -165,14 +191,33 @@ class Int8Linear(nn.Module):
 
 def quantize_linears(model: nn.Module) -> nn.Module:
     """A copy of `model` whose `nn.Linear` layers are `Int8Linear` (post-training dynamic quantization)."""
-    import copy
-
     quantized = copy.deepcopy(model)
     for name, module in list(quantized.named_modules()):
         for child_name, child in list(module.named_children()):
             if isinstance(child, nn.Linear):
                 setattr(module, child_name, Int8Linear(child))
     return quantized.eval()
+
+
+def quantize_dynamic_pytorch(model: nn.Module) -> nn.Module | None:
+    """PyTorch's own post-training dynamic int8 quantization of the `nn.Linear` layers of a copy of `model`.
+
+    Uses `torch.ao.quantization.quantize_dynamic`. Returns None, saying why, where this PyTorch no longer has it.
+    """
+    try:
+        from torch.ao.quantization import quantize_dynamic
+    except ImportError as error:
+        print(f"PyTorch's quantize_dynamic is not available in torch {torch.__version__} ({error}); "
+              "it moved to the separate torchao package. Only our Int8Linear is shown.")
+        return None
+    with warnings.catch_warnings():
+        # torch.ao.quantization is deprecated in favour of torchao, and its quantized tensor types with it; both
+        # warn on every call. We silence exactly these two warnings, for this call only (the course's tests turn
+        # warnings into errors).
+        warnings.filterwarnings("ignore", "torch.ao.quantization is deprecated", DeprecationWarning)
+        warnings.filterwarnings("ignore", "torch.quantize_per_tensor, torch.quantize_per_channel", UserWarning)
+        # its quantized kernels run on the CPU only
+        return quantize_dynamic(copy.deepcopy(model).cpu(), {nn.Linear}, dtype=torch.qint8, inplace=True).eval()
 
 
 # ---------------------------------------------------------------- distillation
@@ -212,6 +257,7 @@ def distillation_objective(temperature: float = 4.0, alpha: float = 0.9) -> Call
 def accuracy_of(model: nn.Module, X: Tensor, y: Tensor) -> float:
     """Test accuracy of `model` on (X, y), on the model's device."""
     model.eval()
-    device = next(iter(list(model.parameters()) + list(model.buffers()))).device
+    tensors = list(model.parameters()) + list(model.buffers())
+    device = tensors[0].device if tensors else torch.device("cpu")  # PyTorch's quantized layers hide theirs
     with torch.no_grad():
         return (model(X.to(device)).argmax(-1).cpu() == y.cpu()).float().mean().item()

@@ -38,6 +38,10 @@ def test_saliency_mistakes():
     diagnosis(check.saliency(lambda m, x, c: (x * _gradient(m, x, lambda z: z[:, c])).abs()), "times input")
     diagnosis(check.saliency(lambda m, x, c: m(x)), "RuntimeError")  # forgot the batch dimension
     diagnosis(check.saliency(lambda m, x, c: None), "return")
+    predicted = lambda m, x, c: _gradient(m, x, lambda z: z[:, z.argmax(-1).item()]).abs()  # noqa: E731
+    diagnosis(check.saliency(predicted), "predicted class")
+    diagnosis(check.saliency(lambda m, x, c: torch.full_like(x, float("nan"))), "NaN")
+    diagnosis(check.saliency(lambda m, x, c: [1.0] * 3), "shape")
 
 
 def _ig(f, x, baseline, steps, alphas=None, multiply=True, start=None):
@@ -58,3 +62,8 @@ def test_integrated_gradients_mistakes():
     diagnosis(check.integrated_gradients(lambda f, x, b, m: _ig(f, x, b, m, start=torch.zeros_like(x))),
               "starts at 0")
     diagnosis(check.integrated_gradients(lambda f, x, b, m: x), "differs")
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: _ig(f, x, b, m, torch.linspace(0, 1, m, dtype=x.dtype))),
+              "both ends")
+    trapezoid = lambda f, x, b, m: (_ig(f, x, b, m) + _ig(f, x, b, m, torch.arange(m, dtype=x.dtype) / m)) / 2  # noqa
+    diagnosis(check.integrated_gradients(trapezoid), "trapezoid")
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: "abc"), "tensor")

@@ -39,6 +39,8 @@ def test_prune_by_magnitude_mistakes():
     diagnosis(check.prune_by_magnitude(lambda w, s: _prune(w, 1 - s, lambda w: w.abs())), "REMOVE")
     diagnosis(check.prune_by_magnitude(lambda w, s: (_prune(w, s, lambda w: w.abs()) != 0).double()), "mask")
     diagnosis(check.prune_by_magnitude(lambda w, s: w), "nothing was pruned")
+    per_row = lambda w, s: torch.stack([_prune(row, s, lambda r: r.abs()) for row in w])  # noqa: E731
+    diagnosis(check.prune_by_magnitude(per_row), "each row")
     diagnosis(check.prune_by_magnitude(lambda w, s: None), "return")
     diagnosis(check.prune_by_magnitude(lambda w, s: w * (w.abs() > s)), "differs")
 
@@ -52,6 +54,7 @@ def test_model_size_mistakes():
     diagnosis(check.model_size(lambda m: sum(p.numel() * p.element_size() for p in params(m))), "buffers")
     diagnosis(check.model_size(lambda m: "big"), "int")
     diagnosis(check.model_size(lambda m: 12), "expected")
+    diagnosis(check.model_size(lambda m: True), "bool")
 
 
 def _kl(s, t, T, reduction="batchmean"):
@@ -70,3 +73,15 @@ def test_distillation_loss_mistakes():
     diagnosis(check.distillation_loss(lambda s, t, T: T * T * F.kl_div(F.log_softmax(s, -1), F.softmax(t / T, -1),
                                                                        reduction="batchmean")), "student")
     diagnosis(check.distillation_loss(lambda s, t, T: 1 / 0), "ZeroDivisionError")
+    probabilities = lambda s, t, T: T * T * F.kl_div(F.softmax(s / T, -1), F.softmax(t / T, -1),  # noqa: E731
+                                                     reduction="batchmean")
+    diagnosis(check.distillation_loss(probabilities), "LOG-probabilities")
+
+
+def test_hostile_answers_get_a_verdict(capsys):
+    for answer in [42, lambda *a: "abc", lambda *a: [1.0, 2.0], lambda *a: torch.zeros(3, dtype=torch.complex64),
+                   lambda *a: float("nan"), lambda *a: print("spam\n" * 10_000)]:
+        for run in [check.prune_by_magnitude, check.model_size, check.distillation_loss]:
+            assert run(answer).status == "incorrect", (run, answer)
+    diagnosis(check.model_size(lambda m: torch.full((2, 2), float("nan"))), "int")
+    diagnosis(check.prune_by_magnitude(lambda w, s: torch.full_like(w, float("nan"))), "NaN")

@@ -88,11 +88,49 @@ def test_int8_linear_equals_fake_quantization(batch):
     assert int8(torch.randn(2, 5, 24)).shape == (2, 5, 16)
 
 
-def test_int8_matmul_fallback_is_exact():
-    a = torch.randint(-127, 128, (5, 12), dtype=torch.int8)
-    b = torch.randint(-127, 128, (7, 12), dtype=torch.int8)
+@pytest.mark.parametrize("shape", [(5, 12, 7), (1, 64, 256), (256, 256, 10), (17, 256, 256)])
+def test_int8_matmul_kernel_and_fallback_are_exact(shape):
+    m, k, n = shape
+    a = torch.randint(-127, 128, (m, k), dtype=torch.int8)
+    b = torch.randint(-127, 128, (n, k), dtype=torch.int8)
     exact = (a.long() @ b.long().t()).int()
-    assert torch.equal(compression._int8_matmul(a, b), exact)
+    assert compression._int_mm_supported(a, b)  # on the CPU, torch._int_mm takes every shape
+    assert torch.equal(compression._int8_matmul(a, b), exact)  # the kernel (warning-free: warnings are errors)
+    assert torch.equal(compression._int8_matmul_float(a, b), exact)  # the fallback
+
+
+def test_int8_linear_uses_the_fallback_where_the_kernel_refuses(monkeypatch):
+    layer = nn.Linear(24, 16)
+    x = torch.randn(3, 24)
+    with torch.no_grad():
+        with_kernel = compression.Int8Linear(layer)(x)
+        monkeypatch.setattr(compression, "_int_mm_supported", lambda a, b: False)
+        monkeypatch.setattr(torch, "_int_mm", None)  # would fail if still called
+        assert torch.equal(compression.Int8Linear(layer)(x), with_kernel)
+    meta = torch.zeros(3, 24, dtype=torch.int8, device="meta")
+    assert not compression._int_mm_supported(meta, meta)
+
+
+def test_pytorch_quantize_dynamic_runs_without_warnings_and_agrees():
+    model = network()
+    theirs = compression.quantize_dynamic_pytorch(model)  # would raise here if a warning escaped
+    assert isinstance(model[0], nn.Linear)  # the original is untouched
+    assert all(not isinstance(m, nn.Linear) for m in theirs.modules())
+    x = torch.randn(50, 12)
+    with torch.no_grad():
+        assert (theirs(x) - model(x)).abs().max() < 0.05
+    assert compression.serialized_size(theirs) < compression.serialized_size(model)
+    assert compression.accuracy_of(theirs, x, model(x).argmax(-1)) > 0.9
+    assert compression.latency_ms(theirs, x, repeats=3) > 0
+    assert abs(compression.nonzero_numbers(theirs) - compression.nonzero_numbers(model)) < 10  # a weight may round to 0
+
+
+def test_pytorch_quantize_dynamic_reports_when_torch_removed_it(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch.ao.quantization", None)  # makes the import fail
+    assert compression.quantize_dynamic_pytorch(network()) is None
+    assert "not available" in capsys.readouterr().out
 
 
 def test_quantized_model_is_smaller_and_agrees():
@@ -114,6 +152,10 @@ def test_sizes_and_counts():
     assert n == 12 * 32 + 32 + 32 * 16 + 16 + 16 * 3 + 3
     assert compression.size_bytes(model) == 4 * n
     assert compression.serialized_size(model) > 4 * n
+    assert compression.nonzero_numbers(model) == n
+    compression.apply_masks(model, compression.magnitude_masks(model, 0.5, "layer"))
+    assert compression.nonzero_numbers(model) == n - sum(round(0.5 * m.weight.numel())
+                                                         for m in compression.prunable(model).values())
 
 
 def test_distillation_loss_is_hintons_formula():

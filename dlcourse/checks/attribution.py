@@ -48,6 +48,8 @@ def saliency(answer) -> str:
             model, _X, lambda z: z.sum(-1)).abs(),
         "that is gradient times input; the saliency map is the gradient alone": (raw * _X).abs(),
         "the squared gradient: take its absolute value instead": raw ** 2,
+        "you differentiated the predicted class's logit; use the `target` class you were given":
+            _gradient(model, _X, lambda z: z[:, 4]).abs(),  # the model predicts class 4 for _X
     })
     return "The absolute gradient of the target logit, as in Simonyan et al."
 
@@ -75,6 +77,11 @@ def integrated_gradients(answer) -> str:
         "you used the left endpoints a = 0, 1/m, ..., (m-1)/m; use a = k/m for k = 1..m":
             torch.stack(left).mean(0) * (_X - _B),
         "the path starts at 0 instead of at the baseline": zero_path * (_X - _B),
+        "your points include both ends (torch.linspace(0, 1, steps) steps by 1/(steps - 1)); use a = k/steps for "
+        "k = 1..steps": torch.stack([_gradient(model, _B + a * (_X - _B), lambda z: z[:, _TARGET])
+                                     for a in torch.linspace(0, 1, steps, dtype=torch.float64)]).mean(0) * (_X - _B),
+        "that is the trapezoid rule; this exercise asks for the right Riemann sum, a = k/steps for k = 1..steps":
+            _integrated_gradients(model, _X, _TARGET, _B, steps, rule="trapezoid"),
     }, atol=1e-6, rtol=1e-5)
     gap = abs(got.sum().item() - (f(_X[None]) - f(_B[None])).item())
     return f"Completeness holds: your attributions sum to f(x) - f(baseline) within {gap:.1e}."

@@ -26,6 +26,7 @@ def prune_by_magnitude(answer) -> str:
         signed = _W.clone().reshape(-1)
         signed[_W.reshape(-1).argsort()[:k]] = 0
         inverse = _W * magnitude_mask(_W, 1 - amount)
+        per_row = torch.stack([row * magnitude_mask(row, amount) for row in _W])
         expect_close(got, _W * magnitude_mask(_W, amount), f"your pruned weights at sparsity {amount}", mistakes={
             "you removed the LARGEST weights; magnitude pruning removes the smallest |w|":
                 largest.reshape(_W.shape),
@@ -34,6 +35,8 @@ def prune_by_magnitude(answer) -> str:
             "you kept a `sparsity` fraction of the weights; `sparsity` is the fraction to REMOVE": inverse,
             "that is the 0/1 mask; return the weights multiplied by it": magnitude_mask(_W, amount),
             "nothing was pruned": _W,
+            "you pruned each row separately (argsort along the last dimension); rank all the weights together, "
+            "e.g. on w.reshape(-1)": per_row,
         })
     return "Your pruning keeps the largest-magnitude weights and zeroes the rest, as Han et al. do."
 
@@ -54,7 +57,7 @@ def model_size(answer) -> str:
     got = call(answer, model)
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         got = got.item()
-    if not isinstance(got, (int, float)):
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
         raise Incorrect(f"return a number of bytes (an int), got {type(got).__name__}")
     params = list(model.parameters())
     tensors = params + list(model.buffers())
@@ -97,6 +100,8 @@ def distillation_loss(answer) -> str:
             "the student's logits were not divided by T": T * T * F.kl_div(F.log_softmax(_S, -1), p_t,
                                                                            reduction="batchmean"),
             "no temperature at all (T = 1)": _kl(_S, _T, 1.0),
+            "the first argument of F.kl_div must be the student's LOG-probabilities (F.log_softmax), "
+            "not probabilities": T * T * F.kl_div(F.softmax(_S / T, -1), p_t, reduction="batchmean"),
             "the loss is summed over the batch instead of averaged": 5 * expected,
             "the KL divergence is averaged over every element (reduction='mean'); average over examples "
             "('batchmean')": expected / 10,
