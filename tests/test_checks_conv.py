@@ -108,3 +108,14 @@ def test_broken_answers(monkeypatch):
     diagnosis(check.correlate2d(endless), "did not finish")
     diagnosis(check.iou(lambda p, t: 1 / 0), "ZeroDivisionError")
     diagnosis(check.shift_kernel("kernel"), "expected a function")
+
+
+def test_hostile_answers_get_a_clear_verdict():
+    diagnosis(check.shift_kernel(lambda: None), "return")
+    diagnosis(check.shift_kernel(lambda: torch.zeros(3, 3, dtype=torch.complex64)), "complex")
+    diagnosis(check.shift_kernel(lambda: torch.full((3, 3), float("nan"))), "NaN")
+    diagnosis(check.conv_output_size(lambda n, k, s, p: float("nan")), "finite")
+    diagnosis(check.receptive_field(lambda kernels, strides: 10 ** 400), "too large")
+    diagnosis(check.iou(lambda p, t: float("inf")), "finite")
+    diagnosis(check.correlate2d(lambda image, kernel: torch.full((4, 6), float("nan"),
+                                                                dtype=torch.float64)), "NaN")

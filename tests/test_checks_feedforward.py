@@ -65,3 +65,12 @@ def test_broken_answers(monkeypatch):
 
     diagnosis(check.mlp_parameters(endless), "did not finish")
     diagnosis(check.mlp_forward(lambda x, w, b: 1 / 0), "ZeroDivisionError")
+
+
+def test_hostile_answers_get_a_clear_verdict():
+    diagnosis(check.mlp_parameters(lambda sizes: 10 ** 400), "too large")
+    diagnosis(check.mlp_parameters(lambda sizes: "9610"), "whole number")
+    diagnosis(check.mlp_parameters(lambda sizes: float("nan")), "whole number")
+    diagnosis(check.mlp_forward(lambda x, w, b: torch.zeros(6, 4, dtype=torch.complex128)), "complex")
+    diagnosis(check.mlp_forward(lambda x, w, b: torch.full((6, 4), float("nan"))), "NaN")
+    diagnosis(check.mlp_forward(lambda x, w, b: [[0.0] * 4] * 6), "differs")

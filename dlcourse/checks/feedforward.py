@@ -18,7 +18,10 @@ def mlp_parameters(answer) -> str:
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = got.item()
         if not isinstance(got, int) or isinstance(got, bool):
-            raise Incorrect(f"for sizes {sizes} you return {got!r}; a count is a whole number (int)")
+            raise Incorrect(f"for sizes {sizes} you return {got!r:.80}; a count is a whole number (int)")
+        if abs(got) > 10**15:
+            raise Incorrect(f"for sizes {sizes} you return a number with {len(str(abs(got)))} digits: far too "
+                            "large for a count of parameters")
         right = parameter_count(sizes)
         if got == right:
             continue
