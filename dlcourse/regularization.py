@@ -1,4 +1,5 @@
-"""Regularisation from scratch: L2 and L1 penalties, inverted dropout, early stopping, and a wide MLP that overfits.
+"""Regularisation from scratch: L2 and L1 penalties, inverted dropout, early stopping, data augmentation by
+circular shifts, and a wide MLP that overfits.
 
 `penalised` turns a loss into loss + penalty for `fit`; `dropout` / `Dropout` equal `nn.Dropout` in distribution
 (training) and are the identity in evaluation. Used by the chapter "Overfitting and regularisation".
@@ -136,3 +137,20 @@ def decay_comparison(scales: Tensor, steps: int = 500, lr: float = 1e-3, strengt
             optimizer.step()
         results[name] = w.detach().clone()
     return results
+
+
+def shifted_copies(X: Tensor, y: Tensor, copies: int, max_shift: int, noise: float = 0.0,
+                   seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Data augmentation for 1-D signals: `X` (n, length) plus `copies` randomly altered copies of it.
+
+    Each copy shifts every signal circularly by a random whole number of steps in [-max_shift, max_shift] and adds
+    Gaussian noise of standard deviation `noise`; the labels repeat. Returns `(X_augmented, y_augmented)`.
+    """
+    g = torch.Generator().manual_seed(seed)
+    positions = torch.arange(X.shape[1], device=X.device)
+    parts = [X]
+    for _ in range(copies):
+        shift = torch.randint(-max_shift, max_shift + 1, (len(X), 1), generator=g).to(X.device)
+        shifted = X.gather(1, (positions - shift) % X.shape[1])
+        parts.append(shifted + noise * torch.randn(X.shape, generator=g).to(X.device))
+    return torch.cat(parts), y.repeat(copies + 1)

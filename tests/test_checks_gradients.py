@@ -63,3 +63,12 @@ def test_clip_mistakes():
     diagnosis(check.clip_by_norm(lambda grads, m: torch.tensor(1.0)), "one number")
     diagnosis(check.clip_by_norm(lambda grads, m: grads[:2]), "list of 3")
     diagnosis(check.clip_by_norm(lambda grads, m: None), "None")
+
+
+def test_hostile_answers_get_a_verdict():
+    diagnosis(check.xavier_uniform(lambda s, gain=1.0: torch.rand(s, dtype=torch.complex64)), "complex")
+    diagnosis(check.xavier_uniform(lambda s, gain=1.0: torch.full(s, float("nan"))), "NaN")
+    diagnosis(check.xavier_uniform(lambda s, gain=1.0: "w"), "tensor")
+    diagnosis(check.clip_by_norm(lambda grads, m: [g.to(torch.complex128) for g in grads]), "complex")
+    diagnosis(check.clip_by_norm(lambda grads, m: [g.reshape(-1) for g in grads]), "shape")
+    diagnosis(check.clip_by_norm(lambda grads, m: "clipped"), "list of 3")

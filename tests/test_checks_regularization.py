@@ -57,3 +57,13 @@ def test_l2_step_mistakes():
     diagnosis(check.l2_step(lambda w, g, lr, lam: w - lr * (g + lam * torch.sign(w))), "L1")
     diagnosis(check.l2_step(lambda w, g, lr, lam: w - lr * (g - lam * w)), "sign is flipped")
     diagnosis(check.l2_step(lambda w, g, lr, lam: w + lr * (g + lam * w)), "uphill")
+
+
+def test_l2_step_unchanged_weights_and_hostile_answers():
+    diagnosis(check.l2_step(lambda w, g, lr, lam: w), "unchanged")
+    diagnosis(check.l2_step(lambda w, g, lr, lam: "w"), "tensor")
+    diagnosis(check.l2_step(lambda w, g, lr, lam: w.to(torch.complex128)), "complex")
+    diagnosis(check.l2_step(lambda w, g, lr, lam: w * float("nan")), "NaN")
+    diagnosis(check.inverted_dropout(lambda x, p, training: x[:4]), "shape")
+    diagnosis(check.inverted_dropout(lambda x, p, training: x * float("nan")), "NaN")
+    assert check.inverted_dropout(3).status != CORRECT

@@ -60,3 +60,19 @@ def test_adamw_decays_evenly_adam_l2_does_not():
     adam, adamw = (final[k].reshape(5, 20).mean(1) for k in ("Adam + L2", "AdamW"))
     assert adam[-1] / adam[0] > 2.5
     assert adamw.max() / adamw.min() < 1.1
+
+
+def test_shifted_copies_are_circular_shifts_with_repeated_labels():
+    X = torch.arange(12.0).reshape(2, 6)
+    y = torch.tensor([3, 7])
+    Xa, ya = R.shifted_copies(X, y, copies=5, max_shift=2, seed=1)
+    assert Xa.shape == (12, 6) and torch.equal(ya, y.repeat(6))
+    assert torch.equal(Xa[:2], X)
+    for row, label in zip(Xa, ya):
+        source = X[0] if label == 3 else X[1]
+        assert any(torch.equal(row, source.roll(k)) for k in range(-2, 3))
+    assert not torch.equal(Xa[2:], X.repeat(5, 1))  # the copies are shifted
+    noisy, _ = R.shifted_copies(X, y, copies=1, max_shift=0, noise=0.1, seed=0)
+    assert 0 < (noisy[2:] - X).abs().max() < 1
+    again, _ = R.shifted_copies(X, y, copies=5, max_shift=2, seed=1)
+    assert torch.equal(again, Xa)

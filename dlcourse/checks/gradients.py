@@ -41,7 +41,10 @@ def xavier_uniform(answer) -> str:
         w = call(answer, _SHAPE, gain)
         if w is None:
             raise Incorrect("your function returned None: did you forget to `return` the tensor?")
-        w = expect_tensor(w, _SHAPE, "your weight").detach().double().cpu()
+        w = expect_tensor(w, _SHAPE, "your weight").detach()
+        if w.is_complex():
+            raise Incorrect("your weights are complex numbers; draw real ones with torch.rand.")
+        w = w.double().cpu()
         fan_in, fan_out = _SHAPE[1], _SHAPE[0]
         bound = gain * math.sqrt(6 / (fan_in + fan_out))
         std = w.std().item()

@@ -61,6 +61,7 @@ def l2_step(answer) -> str:
     got = call(answer, _W, _G, _LR, _LAMBDA)
     expected = _W - _LR * (_G + _LAMBDA * _W)
     expect_close(got, expected, "your new weights", mistakes={
+        "the weights are unchanged: return them after the step, w - lr * (grad + lambda * w)": _W,
         "the penalty is missing: that is plain SGD": _W - _LR * _G,
         "the decay is not multiplied by the learning rate: w - lr * grad - lambda * w": _W - _LR * _G - _LAMBDA * _W,
         "the decay term is doubled: the gradient of (lambda / 2) * ||w||^2 is lambda * w, not 2 * lambda * w":
