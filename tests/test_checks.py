@@ -195,3 +195,15 @@ def test_the_time_limit_is_read_when_the_check_runs(monkeypatch):
     start = time.perf_counter()
     verdict = check_double(endless)
     assert "0.3 s" in verdict.message and time.perf_counter() - start < 4
+
+
+def test_a_flood_of_learner_output_is_cut_to_its_last_lines(capsys):
+    def flooding(x):
+        for i in range(100_000):
+            print(f"line {i}")
+        return 2 * x
+
+    assert check_double(flooding).status == CORRECT
+    out = capsys.readouterr().out
+    assert out.count("\n") <= 21 and "line 99999" in out and "line 99979" not in out
+    assert "[... 99980 earlier lines of your output not shown]" in out

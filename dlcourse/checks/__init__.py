@@ -202,6 +202,16 @@ def expect_close(value: Tensor, expected: Tensor, what: str = "your result",
     raise Incorrect(f"{what} differs from the expected values: got {got:.4g}{at}, expected {want:.4g}")
 
 
+def _tail(output: str, lines: int = 20, characters: int = 2000) -> str:
+    """The end of what the learner's code printed: enough to debug with, never a flood above the verdict."""
+    kept = output.splitlines(keepends=True)
+    if len(kept) <= lines and len(output) <= characters:
+        return output
+    shown = "".join(kept[-lines:])[-characters:]
+    hidden = len(kept) - shown.count("\n") - (0 if shown.endswith("\n") else 1)
+    return f"[... {hidden} earlier lines of your output not shown]\n{shown}"
+
+
 def _isolated(run: Callable[..., Verdict], args: tuple, kwargs: dict, name: str) -> Verdict:
     """Run `run` in a forked child; return its verdict, or explain why the child gave none."""
     reader, writer = os.pipe()
@@ -216,7 +226,7 @@ def _isolated(run: Callable[..., Verdict], args: tuple, kwargs: dict, name: str)
             sys.stdout = sys.stderr = captured  # the parent's streams may hold locks of threads we don't have
             torch.set_num_threads(1)
             verdict = run(*args, **kwargs)
-            payload = pickle.dumps((verdict, captured.getvalue()[-5000:]))
+            payload = pickle.dumps((verdict, _tail(captured.getvalue())))
             view = memoryview(payload)
             while view:
                 view = view[os.write(writer, view):]
