@@ -83,3 +83,27 @@ def test_sampling_probabilities_mistakes():
     diagnosis(check.sampling_probabilities(lambda z, T: torch.softmax(z, -1) / T), "after the softmax")
     diagnosis(check.sampling_probabilities(lambda z, T: z / T), "no softmax")
     diagnosis(check.sampling_probabilities(lambda z, T: torch.softmax(z / T, 0)), "wrong dimension")
+
+
+def test_lstm_parameters_hostile_numbers():
+    # a fraction is not truncated into a plausible count, infinity and NaN get a verdict, not an OverflowError
+    diagnosis(check.lstm_parameters(lambda d, h: 2560.5), "whole number", "2560.5")
+    diagnosis(check.lstm_parameters(lambda d, h: float("inf")), "whole number", "inf")
+    diagnosis(check.lstm_parameters(lambda d, h: float("nan")), "whole number")
+    diagnosis(check.lstm_parameters(lambda d, h: torch.zeros(3, 3)), "one whole number", "(3, 3)")
+    diagnosis(check.lstm_parameters(lambda d, h: 1j), "whole number", "complex")
+    # a count given as a float or a one-element tensor is still a count
+    count = lambda d, h: 4 * (h * d + h * h + 2 * h)
+    assert check.lstm_parameters(lambda d, h: float(count(d, h))).status == CORRECT
+    assert check.lstm_parameters(lambda d, h: torch.tensor([count(d, h)])).status == CORRECT
+
+
+def test_bits_per_character_hostile_results():
+    diagnosis(check.bits_per_character(lambda l, t: None), "None", "return")
+    diagnosis(check.bits_per_character(lambda l, t: "three"), "should be a tensor")
+    diagnosis(check.bits_per_character(lambda l, t: {}), "should be a tensor")
+    diagnosis(check.bits_per_character(lambda l, t: float("nan")), "NaN")
+    # a number or a one-element tensor is fine
+    solution = lambda l, t: F.cross_entropy(l.reshape(-1, l.shape[-1]), t.reshape(-1)) / math.log(2)
+    assert check.bits_per_character(lambda l, t: solution(l, t).item()).status == CORRECT
+    assert check.bits_per_character(lambda l, t: solution(l, t).reshape(1, 1)).status == CORRECT

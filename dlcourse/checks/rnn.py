@@ -3,12 +3,13 @@ LSTM step (gate order, carried cell state), an LSTM's parameter count, bits per 
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
 
 from dlcourse import rnn
-from dlcourse.checks import Incorrect, NotAttempted, call, exercise, expect_close
+from dlcourse.checks import Incorrect, NotAttempted, _short, call, exercise, expect_close
 
 _g = torch.Generator().manual_seed(5)
 _D, _H, _N = 3, 4, 6
@@ -79,6 +80,19 @@ def lstm_step(answer) -> str:
     return "Your LSTM step equals nn.LSTM's, gate order included."
 
 
+def _whole_number(value, what: str) -> int:
+    """`value` as an int, or Incorrect saying why it is not a count (a fraction, NaN, a string, a whole tensor)."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise Incorrect(f"{what} should be one whole number, got a tensor of shape {tuple(value.shape)}")
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise Incorrect(f"{what} should be a whole number, got {type(value).__name__} {_short(value)}")
+    if not math.isfinite(value) or value != int(value):
+        raise Incorrect(f"{what} should be a whole number, got {value!r}")
+    return int(value)
+
+
 @exercise("LSTM parameters", hint="Four gates; each has a (H, D) input matrix, an (H, H) recurrent matrix and "
                                  "two bias vectors of length H (PyTorch keeps b_ih and b_hh).")
 def lstm_parameters(answer) -> str:
@@ -87,10 +101,7 @@ def lstm_parameters(answer) -> str:
         got = call(answer, d, h)
         if got is None:
             raise NotAttempted("the function returns None")
-        try:
-            got = int(got)
-        except (TypeError, ValueError):
-            raise Incorrect(f"expected a whole number, got {got!r}") from None
+        got = _whole_number(got, f"for input_size={d}, hidden_size={h} your count")
         expected = rnn.count_parameters("lstm", d, h)
         wrong = {4 * (h * d + h * h + h): "only one bias per gate counted: nn.LSTM has two (b_ih and b_hh)",
                  h * d + h * h + 2 * h: "that counts one gate; an LSTM has four (i, f, g, o)",
@@ -116,8 +127,9 @@ def bits_per_character(answer) -> str:
     nats = F.cross_entropy(flat_logits, flat_targets, ignore_index=-100)
     per_name = torch.stack([F.cross_entropy(_LOGITS[i], _TARGETS[i], ignore_index=-100) for i in range(3)]).mean()
     padded_as_zero = F.cross_entropy(flat_logits, flat_targets.clamp(min=0))
-    expect_close(torch.as_tensor(got, dtype=torch.float64) if not isinstance(got, torch.Tensor) else got,
-                 nats / math.log(2), "your bits per character", mistakes={
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        got = got.reshape(())  # a one-element tensor is a fine scalar
+    expect_close(got, nats / math.log(2), "your bits per character", mistakes={
                      "that is in nats: divide by ln 2 to get bits": nats,
                      "that averages per name, then over names; average over all characters instead": per_name / math.log(2),
                      "padding is counted as characters: ignore the -100 targets": padded_as_zero / math.log(2),
