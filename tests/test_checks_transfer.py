@@ -49,3 +49,53 @@ def test_count_trainable_mistakes():
     diagnosis(check.count_trainable(lambda m: None), "return")
     diagnosis(check.count_trainable(lambda m: 27), "nothing frozen")
     diagnosis(check.count_trainable(lambda m: "27"), "whole number")
+
+
+def test_freeze_body_on_a_copy_is_diagnosed():
+    import copy
+
+    def frozen_copy(model):
+        model = copy.deepcopy(model)
+        for p in model.body.parameters():
+            p.requires_grad_(False)
+        return model
+
+    result = check.freeze_body(frozen_copy)
+    assert result.status == "incorrect" and "copy" in result.message
+
+
+CHECKS = ["freeze_body", "count_trainable"]
+
+HOSTILE = {
+    "not a function": 3,
+    "a string": lambda *args: "abc",
+    "a list": lambda *args: [1.0],
+    "NaN": lambda *args: float("nan"),
+    "complex": lambda *args: torch.tensor(1 + 2j),
+    "wrong shape": lambda *args: torch.zeros(3),
+    "raises": lambda *args: 1 / 0,
+}
+
+
+def test_hostile_answers_get_a_verdict_not_a_traceback(capsys):
+    def chatty(*args):
+        for _ in range(10_000):
+            print("x" * 50)
+
+    for name in CHECKS:
+        checker = getattr(check, name)
+        assert checker(None).status == NOT_ATTEMPTED
+        for kind, answer in [*HOSTILE.items(), ("prints a lot", chatty)]:
+            verdict = checker(answer)
+            assert verdict.status == "incorrect", (name, kind, verdict)
+            assert verdict.message, (name, kind)
+    capsys.readouterr()
+
+
+def test_an_endless_answer_is_stopped():
+    def endless(*args):
+        while True:
+            pass
+
+    verdict = getattr(check, CHECKS[0])(endless)
+    assert verdict.status == "incorrect" and "finish" in verdict.message

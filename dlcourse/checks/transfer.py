@@ -25,9 +25,12 @@ def freeze_body(answer) -> str:
     """Check `answer(model)`: afterwards no parameter of `model.body` needs a gradient, every one of `model.head` does."""
     model = _model()
     before = [p.detach().clone() for p in model.parameters()]
-    call(answer, model)
+    returned = call(answer, model)
     body, head = _frozen(model.body), _frozen(model.head)
     if not any(body) and not any(head):
+        if isinstance(returned, nn.Module) and returned is not model and any(_frozen(returned)):
+            raise Incorrect("you froze a copy and returned it; the model you were given is unchanged: "
+                            "change it in place")
         raise Incorrect("no parameter was frozen: set requires_grad to False on the body's parameters")
     if all(head) and not any(body):
         raise Incorrect("you froze the head instead of the body: a linear probe trains only the head")
