@@ -155,7 +155,7 @@ def fit(model: nn.Module, train: Data, val: Data | None = None, *, epochs: int =
         start = time.perf_counter()
         # Per-batch records stay on the device and are summed once per epoch: no synchronisation per batch, and
         # as few tensor operations per step as possible (each costs microseconds on small models).
-        losses, sizes, hits, metrics = [], [], [], []
+        losses, sizes, outputs, targets, metrics = [], [], [], [], []
         for index in _batches(len(X), batch_size, True, generator, dev):
             xb, yb = X[index], y[index]
             out = model(xb)
@@ -167,27 +167,29 @@ def fit(model: nn.Module, train: Data, val: Data | None = None, *, epochs: int =
             optimizer.step()
             losses.append(batch_loss.detach())
             sizes.append(len(index))
-            if metric is accuracy:  # argmax and comparisons record no gradient: no detach needed
-                hits.append(_hits(out, yb))
+            if metric is accuracy:  # scored once per epoch, on all outputs at once: no tensor work per step
+                outputs.append(out.detach())
+                targets.append(yb)
             elif metric is not None:
                 metrics.append(metric(out.detach(), yb))
         weights = torch.tensor(sizes, dtype=torch.float32, device=dev)
         running_loss = torch.stack(losses).reshape(-1).float() @ weights
-        if hits:  # one hit per target: per token for sequence outputs (N, T, C)
-            running_metric = torch.cat([h.reshape(-1) for h in hits]).sum()
+        if outputs:  # one hit per target: per token for sequence outputs (N, T, C)
+            running_metric = _hits(torch.cat(outputs), torch.cat(targets)).sum()
         elif metrics:  # a learner's metric may return a Python number
             as_tensor = lambda m: torch.as_tensor(m, dtype=torch.float32, device=dev).reshape(())
             running_metric = torch.stack([as_tensor(m) for m in metrics]) @ weights
         history.train_loss.append(running_loss.item() / len(X))
         if metric is not None:
-            history.train_metric.append(running_metric.item() / (y.numel() if hits else len(X)))
+            history.train_metric.append(running_metric.item() / (y.numel() if outputs else len(X)))
         if val_data is not None:
             val_loss, val_metric = evaluate(model, val_data, loss_fn, metric, device=dev)
             history.val_loss.append(val_loss)
             if val_metric is not None:
                 history.val_metric.append(val_metric)
         history.seconds.append(time.perf_counter() - start)
-        bar.set_postfix_str(history.summary().split(", ", 1)[1].rsplit(", ", 1)[0])
+        if progress:
+            bar.set_postfix_str(history.summary().split(", ", 1)[1].rsplit(", ", 1)[0])
         plot.update()
         if callback is not None:
             callback(epoch, history)
