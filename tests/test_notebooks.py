@@ -141,3 +141,13 @@ def test_chapter_template(path):
     asserts = [c for c in cells if "remove-cell" in tags(c) and "assert " in source(c)]
     assert len(asserts) >= 3, f"{path}: measured results are asserted in hidden cells"
     assert "## Summary" in markdown and "{cite}" in markdown, f"{path}: summary and references"
+
+
+def test_exercise_labels_are_unique_across_the_book():
+    """Sphinx labels are global: two chapters with the same exercise label break the build (-W)."""
+    seen: dict[str, Path] = {}
+    for path in CHAPTERS:
+        markdown = "\n".join(source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown")
+        for label in re.findall(r"^:label: (\S+)", markdown, flags=re.M):
+            assert label not in seen, f"{path} reuses the label {label} of {seen[label]}"
+            seen[label] = path
