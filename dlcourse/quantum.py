@@ -3,7 +3,8 @@
 Used by the chapter "Deep learning and quantum computing". A state of n qubits is a batch of 2^n complex
 amplitudes of shape (B, 2, ..., 2); axis k + 1 is qubit k, so qubit 0 is the most significant bit of the basis
 index (|q0 q1 ... q_{n-1}>, the convention of most textbooks and of PennyLane). Everything is differentiable:
-autograd gives exact gradients, `parameter_shift` gives the ones real hardware can measure.
+autograd gives exact gradients, `parameter_shift` gives the ones real hardware can measure. `pennylane_circuit`
+builds the classifier's circuit in PennyLane, the tool for real work, which the tests check against ours.
 """
 from __future__ import annotations
 
@@ -142,6 +143,34 @@ class QuantumClassifier(nn.Module):
 
     def forward(self, angles: Tensor) -> Tensor:
         return self.scale * circuit(angles.to(torch.float64), self.weights, self.reupload) + self.bias
+
+
+def pennylane_circuit(qubits: int, layers: int, reupload: bool = True, diff_method: str = "backprop"):
+    """`circuit` as a PennyLane QNode on `default.qubit` with the torch interface: qnode(x, weights) -> <Z_0>.
+
+    The same gates in the same order (PennyLane's RY/RZ are exp(-i θ P / 2), CNOT's control is its first wire and
+    wire 0 is the left bit, as here); a batch of inputs x (B, d) uses PennyLane's parameter broadcasting. The
+    weights (layers, qubits, 2) and x are float64 tensors; `diff_method="parameter-shift"` differentiates as
+    hardware would.
+    """
+    import pennylane as qml  # imported here: it takes about a second, and the simulator above does not need it
+
+    device = qml.device("default.qubit", wires=qubits)
+
+    @qml.qnode(device, interface="torch", diff_method=diff_method)
+    def qnode(x: Tensor, weights: Tensor) -> Tensor:
+        for i in range(layers):
+            if reupload or i == 0:
+                for j in range(x.shape[1]):
+                    qml.RY(x[:, j], wires=j % qubits)
+            for q in range(qubits):
+                qml.RY(weights[i, q, 0], wires=q)
+                qml.RZ(weights[i, q, 1], wires=q)
+            for q in range(qubits if qubits > 2 else qubits - 1):
+                qml.CNOT(wires=[q, (q + 1) % qubits])
+        return qml.expval(qml.PauliZ(0))
+
+    return qnode
 
 
 def parameter_shift(f: Callable[[Tensor], Tensor], params: Tensor, shift: float = math.pi / 2) -> Tensor:

@@ -1,5 +1,6 @@
 """dlcourse.quantum: gates are unitary, the simulator equals dense textbook matrices (values and gradients), qubit
-order, the parameter-shift rule equals autograd, shot noise falls as 1/sqrt(N), the classifier learns."""
+order, the parameter-shift rule equals autograd, shot noise falls as 1/sqrt(N), the classifier learns, and
+PennyLane's QNode of the same circuit gives the same values, autograd gradients and parameter-shift gradients."""
 import math
 
 import torch
@@ -83,3 +84,30 @@ def test_classifier_learns_moons():
     history = fit(model, (angles, y), epochs=40, lr=0.1, batch_size=None, metric=accuracy, progress=False,
                   live_plot=False, device="cpu", loss=lambda o, t: F.binary_cross_entropy_with_logits(o, t.double()))
     assert history.train_metric[-1] >= 0.9
+
+
+def test_pennylane_qnode_equals_our_simulator_values_and_gradients():
+    torch.manual_seed(0)
+    for qubits, layers, features, reupload in [(2, 3, 2, True), (3, 2, 5, False), (4, 2, 3, True), (1, 2, 3, True)]:
+        x = torch.randn(6, features, dtype=torch.float64)
+        w = torch.rand(layers, qubits, 2, dtype=torch.float64) * 2 * math.pi
+        qnode = qc.pennylane_circuit(qubits, layers, reupload)
+        assert_same(lambda x, w: qc.circuit(x, w, reupload), qnode, x, w, atol=1e-10)
+
+
+def test_pennylane_parameter_shift_equals_ours():
+    torch.manual_seed(1)
+    x = torch.randn(5, 3, dtype=torch.float64)
+    w = (torch.rand(2, 3, 2, dtype=torch.float64) * 2 * math.pi).requires_grad_(True)
+    qnode = qc.pennylane_circuit(3, 2, diff_method="parameter-shift")
+    (theirs,) = torch.autograd.grad(qnode(x, w).sum(), w)
+    ours = qc.parameter_shift(lambda w: qc.circuit(x, w).sum(), w)
+    assert (theirs - ours).abs().max() < 1e-10 and ours.abs().max() > 1e-2
+
+
+def test_pennylane_reproduces_a_trained_classifier():
+    model = qc.QuantumClassifier(2, 3, seed=3)
+    angles = torch.randn(4, 2, dtype=torch.float64)
+    qnode = qc.pennylane_circuit(2, 3)
+    theirs = model.scale * qnode(angles, model.weights) + model.bias
+    assert torch.allclose(model(angles), theirs, atol=1e-12, rtol=0)
