@@ -27,6 +27,14 @@ def test_conv2d_equals_torch(shape, out, k, stride, padding):
                 lambda x, w: F.conv2d(x, w, None, stride, padding), x, w, atol=1e-10)
 
 
+@pytest.mark.parametrize("kernel, size", [(2, (8, 8)), ((2, 3), (8, 9)), (4, (8, 12))])
+def test_pooling_over_exact_tiles_equals_torch(kernel, size):
+    """Windows that tile the image exactly: the chapter's 2x2 pooling of 8x8 maps."""
+    x = torch.randn(2, 3, *size, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    assert_same(lambda x: conv.max_pool2d(x, kernel), lambda x: F.max_pool2d(x, kernel), x, atol=1e-12)
+    assert_same(lambda x: conv.avg_pool2d(x, kernel), lambda x: F.avg_pool2d(x, kernel), x, atol=1e-12)
+
+
 @pytest.mark.parametrize("kernel, stride, padding", [(2, None, 0), (3, 1, 1), (3, 2, 1), ((2, 3), (1, 2), 0)])
 def test_pooling_equals_torch(kernel, stride, padding):
     x = torch.randn(2, 3, 7, 9, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
