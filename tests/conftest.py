@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+import torch
 
 matplotlib.use("Agg")
 
@@ -38,3 +39,31 @@ def diagnosis(verdict, *words: str) -> None:
     assert verdict.status == "incorrect", verdict
     for word in words:
         assert word in verdict.message, (word, verdict.message)
+
+
+def _chatty(*args):
+    for _ in range(10_000):
+        print("x" * 50)
+
+
+HOSTILE_ANSWERS = {
+    "not a function": 3,
+    "a string": lambda *args: "abc",
+    "a list": lambda *args: [1.0],
+    "NaN": lambda *args: float("nan"),
+    "complex": lambda *args: torch.tensor(1 + 2j),
+    "wrong shape": lambda *args: torch.zeros(3),
+    "raises": lambda *args: 1 / 0,
+    "prints a lot": _chatty,
+}
+"""Answers no check may crash on: each must come back as an "incorrect" verdict with a message."""
+
+
+def assert_hostile_answers_get_verdicts(checks, names) -> None:
+    """Every check in `names` says "not attempted" to None and "incorrect", with a reason, to each hostile answer."""
+    for name in names:
+        checker = getattr(checks, name)
+        assert checker(None).status == "not attempted", name
+        for kind, answer in HOSTILE_ANSWERS.items():
+            verdict = checker(answer)
+            assert verdict.status == "incorrect" and verdict.message, (name, kind, verdict)

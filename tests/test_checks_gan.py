@@ -7,7 +7,7 @@ from dlcourse import gan
 from dlcourse.checks import CORRECT, NOT_ATTEMPTED
 from dlcourse.checks import gan as check
 
-from conftest import diagnosis, run_tagged
+from conftest import assert_hostile_answers_get_verdicts, diagnosis, run_tagged
 
 NOTEBOOK = "challenges/gans.ipynb"
 bce = F.binary_cross_entropy_with_logits
@@ -61,29 +61,8 @@ def test_discriminator_step_mistakes():
 
 CHECKS = ["discriminator_loss", "generator_loss", "discriminator_step_loss"]
 
-HOSTILE = {
-    "not a function": 3,
-    "a string": lambda *args: "abc",
-    "a list": lambda *args: [1.0],
-    "NaN": lambda *args: float("nan"),
-    "complex": lambda *args: torch.tensor(1 + 2j),
-    "wrong shape": lambda *args: torch.zeros(3),
-    "raises": lambda *args: 1 / 0,
-}
-
-
 def test_hostile_answers_get_a_verdict_not_a_traceback(capsys):
-    def chatty(*args):
-        for _ in range(10_000):
-            print("x" * 50)
-
-    for name in CHECKS:
-        checker = getattr(check, name)
-        assert checker(None).status == NOT_ATTEMPTED
-        for kind, answer in [*HOSTILE.items(), ("prints a lot", chatty)]:
-            verdict = checker(answer)
-            assert verdict.status == "incorrect", (name, kind, verdict)
-            assert verdict.message, (name, kind)
+    assert_hostile_answers_get_verdicts(check, CHECKS)
     capsys.readouterr()
 
 

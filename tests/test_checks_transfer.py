@@ -5,7 +5,7 @@ import torch
 from dlcourse.checks import CORRECT, NOT_ATTEMPTED
 from dlcourse.checks import transfer as check
 
-from conftest import diagnosis, run_tagged
+from conftest import assert_hostile_answers_get_verdicts, diagnosis, run_tagged
 
 NOTEBOOK = "challenges/transfer-learning.ipynb"
 
@@ -66,29 +66,8 @@ def test_freeze_body_on_a_copy_is_diagnosed():
 
 CHECKS = ["freeze_body", "count_trainable"]
 
-HOSTILE = {
-    "not a function": 3,
-    "a string": lambda *args: "abc",
-    "a list": lambda *args: [1.0],
-    "NaN": lambda *args: float("nan"),
-    "complex": lambda *args: torch.tensor(1 + 2j),
-    "wrong shape": lambda *args: torch.zeros(3),
-    "raises": lambda *args: 1 / 0,
-}
-
-
 def test_hostile_answers_get_a_verdict_not_a_traceback(capsys):
-    def chatty(*args):
-        for _ in range(10_000):
-            print("x" * 50)
-
-    for name in CHECKS:
-        checker = getattr(check, name)
-        assert checker(None).status == NOT_ATTEMPTED
-        for kind, answer in [*HOSTILE.items(), ("prints a lot", chatty)]:
-            verdict = checker(answer)
-            assert verdict.status == "incorrect", (name, kind, verdict)
-            assert verdict.message, (name, kind)
+    assert_hostile_answers_get_verdicts(check, CHECKS)
     capsys.readouterr()
 
 
