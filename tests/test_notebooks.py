@@ -151,3 +151,10 @@ def test_exercise_labels_are_unique_across_the_book():
         for label in re.findall(r"^:label: (\S+)", markdown, flags=re.M):
             assert label not in seen, f"{path} reuses the label {label} of {seen[label]}"
             seen[label] = path
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_chapters_write_their_ideas_in_math(path):
+    """The site test requires typeset math on every chapter page; this says so in a second, without a build."""
+    markdown = "\n".join(source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown")
+    assert re.search(r"\$[^$\n]+\$", markdown), f"{path}: no formula in its prose"
