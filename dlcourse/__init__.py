@@ -7,28 +7,34 @@ and the chapters' reference implementations: `activations`, `neuron`, `perceptro
 `distributed` (deep learning); `mlp`, `conv`, `shapes`, `rnn`, `language_model`, `seq2seq`, `audio`
 (architectures); `init`, `gradients`, `regularization`, `transfer`, `text`, `gan`, `anomaly` (challenges);
 `compression`, `attribution`, `rl`, `quantum` (future directions).
-Every chapter starts with `device = dlcourse.setup()`.
+Every chapter starts with `device = dlcourse.setup()`; `dlcourse.seed(k)` seeds the generators with the run's k-th
+seed, and `dlcourse.claims.claim` states a measured result.
 """
 from __future__ import annotations
 
 import torch
 
 from dlcourse.device import device
-from dlcourse.seeding import seed_everything
+from dlcourse.seeding import seed, seed_everything
 
 __version__ = "0.1.0"
-__all__ = ["device", "seed_everything", "setup", "show_source", "__version__"]
+__all__ = ["device", "seed", "seed_everything", "setup", "show_source", "__version__"]
 
 
-def setup(seed: int = 0, quiet: bool = False) -> torch.device:
-    """Seed everything, apply the course's plot style, pick the device and say which; returns the device."""
+def setup(seed: int | None = None, quiet: bool = False) -> torch.device:
+    """Set the run's base seed (None: `DLCOURSE_SEED`, else 0) and seed everything with it, set the CPU threads
+    (`DLCOURSE_THREADS`), apply the course's plot style, pick the device and say which; returns the device."""
+    from dlcourse import seeding
     from dlcourse.plotting import use_course_style
 
-    seed_everything(seed)
+    base = seeding.set_base(seed)
+    seeding.seed(0)
+    threads = seeding.set_threads()
     use_course_style()
     dev = device()
     if not quiet:
-        print(f"dlcourse {__version__} · torch {torch.__version__} · device: {dev} · seed {seed}")
+        print(f"dlcourse {__version__} · torch {torch.__version__} · device: {dev} · seed {base} · "
+              f"{threads} threads")
     return dev
 
 

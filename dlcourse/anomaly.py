@@ -8,6 +8,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
+
 CORRUPTIONS = ("noise", "block", "shuffled")
 """Ways to make an abnormal digit: salt-and-pepper noise, an occluding bright block, shuffled pixels."""
 
@@ -20,7 +22,7 @@ def autoencoder(inputs: int = 64, code: int = 8, hidden: int = 64) -> nn.Sequent
 
 def corrupt(X: Tensor, kind: str = "noise", seed: int = 0, amount: float = 0.25) -> Tensor:
     """Corrupted copies of flat 8x8 images `X` (N, 64) in [0, 1]; `kind` is one of CORRUPTIONS."""
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     X = X.clone()
     if kind == "noise":  # a fraction `amount` of pixels set to 0 or 1 at random
         hit = torch.rand(X.shape, generator=g) < amount

@@ -11,6 +11,8 @@ import copy
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
+
 
 def _score(model: nn.Module, x: Tensor, target: int) -> Tensor:
     """The model's logit for class `target` on each input of the batch `x`."""
@@ -86,7 +88,7 @@ METHODS = {
 def randomized(model: nn.Module, seed: int = 0) -> nn.Module:
     """A copy of `model` with every layer re-initialised at random: Adebayo et al.'s model randomization test."""
     twin = copy.deepcopy(model)
-    torch.manual_seed(seed)
+    seeding.seed(seed)
     for module in twin.modules():
         if module is not twin and hasattr(module, "reset_parameters"):
             module.reset_parameters()

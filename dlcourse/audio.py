@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from dlcourse import seeding
+
 KEYS = "123456789*0#"
 ROWS = [697.0, 770.0, 852.0, 941.0]
 COLUMNS = [1209.0, 1336.0, 1477.0]
@@ -75,7 +77,7 @@ def frame_labels(labels: Tensor) -> Tensor:
 def dtmf_dataset(n: int, min_keys: int = 3, max_keys: int = 5, noise: float = 0.6,
                  seed: int = 0) -> tuple[Tensor, Tensor, Tensor, list[str]]:
     """`n` clips: spectrogram frames (n, T, BINS), frame labels (n, T), waveforms (n, samples) and the key strings."""
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     waves, labels, texts = [], [], []
     for _ in range(n):
         count = int(torch.randint(min_keys, max_keys + 1, (1,), generator=g))

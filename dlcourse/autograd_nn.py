@@ -13,6 +13,7 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
 from dlcourse.autograd import Variable
 
 
@@ -88,7 +89,7 @@ class EngineMLP(nn.Module):
 
     def __init__(self, sizes: list[int], activation: str = "tanh", seed: int = 0):
         super().__init__()
-        g = torch.Generator().manual_seed(seed)
+        g = seeding.generator(seed)
         self.activation = activation
         self.params = nn.ParameterList()
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):

@@ -13,6 +13,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from dlcourse import seeding
 from dlcourse import activations, losses
 
 Params = dict[str, Tensor]
@@ -20,7 +21,7 @@ Params = dict[str, Tensor]
 
 def init_params(n_in: int, n_hidden: int, n_out: int, seed: int = 0, dtype: torch.dtype = torch.float64) -> Params:
     """W1 (hidden, in), b1, W2 (out, hidden), b2, drawn like nn.Linear's: uniform in ±1/sqrt(fan_in)."""
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
 
     def uniform(*shape: int, fan_in: int) -> Tensor:
         return ((torch.rand(*shape, generator=g, dtype=dtype) * 2 - 1) / math.sqrt(fan_in))

@@ -15,9 +15,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from dlcourse import seeding
+
 
 def _generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+    return seeding.generator(seed)
 
 
 def split(X: Tensor, y: Tensor, test_fraction: float = 0.25, seed: int = 0) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -67,7 +69,8 @@ def _mnist1d(n_train: int, n_test: int, seed: int) -> tuple[Tensor, Tensor, Tens
     if n_train < 10 or n_test < 10:
         raise ValueError(f"MNIST-1D needs at least 10 samples in each part, got {n_train} and {n_test}")
     args = get_dataset_args()
-    args.num_samples, args.train_split, args.seed = n_train + n_test, n_train / (n_train + n_test), seed
+    args.num_samples, args.train_split, args.seed = (n_train + n_test, n_train / (n_train + n_test),
+                                                          seeding.derive(seed))
     # make_dataset reseeds Python's and NumPy's global generators; leave the learner's untouched
     python_state, numpy_state = random.getstate(), np.random.get_state()
     try:

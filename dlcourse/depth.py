@@ -10,6 +10,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
 from dlcourse.hardware import single_thread
 from dlcourse.training import fit
 
@@ -96,7 +97,7 @@ def radial_data(n: int, dim: int = 8, frequency: float = 2.0, seed: int = 0) -> 
     A function of the distance to the origin that oscillates: easy as a composition (first the radius, then a
     function of one number), hard for one hidden layer (in the spirit of Eldan and Shamir, 2016).
     """
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     direction = torch.randn(n, dim, generator=g)
     direction = direction / direction.norm(dim=1, keepdim=True)
     r = torch.rand(n, 1, generator=g)
@@ -118,7 +119,7 @@ def linear_probe(features: Tensor, y: Tensor, test_features: Tensor, y_test: Ten
                  epochs: int = 300, lr: float = 0.05) -> float:
     """Test accuracy of a linear classifier (logistic regression, trained with `fit`) on frozen features."""
     mean, std = features.mean(0), features.std(0) + 1e-6
-    torch.manual_seed(0)
+    seeding.seed(0)
     probe = nn.Linear(features.shape[1], int(y.max()) + 1).to(features.device)
     with single_thread():
         history = fit(probe, ((features - mean) / std, y), ((test_features - mean) / std, y_test), epochs=epochs,
@@ -139,7 +140,7 @@ def playground_run(dataset: str, depth: int, width: int, activation: str, lr: fl
     from dlcourse import data
 
     X, y = data.TOY_SETS[dataset](n=n, seed=seed)
-    torch.manual_seed(seed)
+    seeding.seed(seed)
     model = mlp(2, width, depth, 2, activation)
     with single_thread():
         history = fit(model, (X, y), epochs=steps, lr=lr, batch_size=None, progress=False, live_plot=False,

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from dlcourse import seeding
 from dlcourse.device import device as pick_device
 
 
@@ -27,7 +28,7 @@ def ring_centres(modes: int = 8, radius: float = 2.0) -> Tensor:
 
 def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02, seed: int = 0) -> Tensor:
     """`n` points from an equal mixture of round Gaussians (standard deviation `std`) centred on a ring."""
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     which = torch.randint(modes, (n,), generator=g)
     return ring_centres(modes, radius)[which] + std * torch.randn(n, 2, generator=g)
 
@@ -92,7 +93,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, real: Tensor, *, s
     generator.to(dev)
     discriminator.to(dev)
     real = real.to(dev)
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     if snapshot_noise is None:
         snapshot_noise = torch.randn(512, latent_dim, generator=g)
     snapshot_noise = snapshot_noise.to(dev)

@@ -13,6 +13,7 @@ from typing import Iterable
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
 from dlcourse import init
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
@@ -38,7 +39,7 @@ class DeepMLP(nn.Module):
         self.activation = ACTIVATIONS[activation]()
         self.residual = residual
         self.inputs: list[Tensor] = []
-        generator = torch.Generator().manual_seed(seed)
+        generator = seeding.generator(seed)
         for layer in self.layers:
             init.initialise_(layer.weight, scheme, activation, generator)
             nn.init.zeros_(layer.bias)
@@ -111,7 +112,7 @@ class RecurrentRegressor(nn.Module):
 
     def __init__(self, hidden: int = 32, recurrent_scale: float = 1.0, seed: int = 0):
         super().__init__()
-        generator = torch.Generator().manual_seed(seed)
+        generator = seeding.generator(seed)
         self.rnn = nn.RNN(1, hidden, batch_first=True)
         self.head = nn.Linear(hidden, 1)
         with torch.no_grad():
@@ -128,7 +129,7 @@ class RecurrentRegressor(nn.Module):
 
 def memory_task(n: int = 512, length: int = 20, seed: int = 0) -> tuple[Tensor, Tensor]:
     """Sequences of `length` random numbers in [-1, 1]; the target is the mean of the first three, read at the end."""
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     X = torch.rand(n, length, generator=g) * 2 - 1
     return X, X[:, :3].mean(1)
 

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from dlcourse import seeding
+
 BOUNDARY = "."
 IGNORE = -100
 """Target value of padded positions (PyTorch's default `ignore_index`)."""
@@ -37,7 +39,7 @@ class Vocabulary:
 def split_names(names: list[str], val_fraction: float = 0.1, seed: int = 0) -> tuple[list[str], list[str]]:
     """A shuffled train/validation split of a list of words."""
     shuffled = list(names)
-    random.Random(seed).shuffle(shuffled)
+    random.Random(seeding.derive(seed)).shuffle(shuffled)
     n_val = round(len(shuffled) * val_fraction)
     return shuffled[n_val:], shuffled[:n_val]
 
@@ -113,7 +115,7 @@ def bigram_bits_per_character(train: list[str], val: list[str], vocab: Vocabular
 def sample(model: nn.Module, vocab: Vocabulary, n: int = 10, temperature: float = 1.0, max_length: int = 20,
            seed: int = 0) -> list[str]:
     """Draw `n` words one character at a time from softmax(logits / temperature), until the boundary."""
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     was_training = model.training
     model.eval()
     dev = next(model.parameters()).device

@@ -10,6 +10,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
 from dlcourse import activations
 
 _MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU, "identity": nn.Identity}
@@ -59,7 +60,7 @@ def target_function(x: Tensor) -> Tensor:
 def noisy_function(n: int = 200, noise: float = 0.2, seed: int = 0, low: float = -3.0,
                    high: float = 3.0) -> tuple[Tensor, Tensor]:
     """n points x uniform in [low, high] and y = target_function(x) + Gaussian noise, both of shape (n, 1)."""
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     x = torch.rand(n, 1, generator=g) * (high - low) + low
     return x, target_function(x) + noise * torch.randn(n, 1, generator=g)
 

@@ -14,6 +14,8 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
+
 DTYPE = torch.complex128
 I2 = torch.eye(2, dtype=DTYPE)
 X = torch.tensor([[0, 1], [1, 0]], dtype=DTYPE)
@@ -135,7 +137,7 @@ class QuantumClassifier(nn.Module):
 
     def __init__(self, qubits: int = 2, layers: int = 3, reupload: bool = True, seed: int = 0):
         super().__init__()
-        g = torch.Generator().manual_seed(seed)
+        g = seeding.generator(seed)
         self.weights = nn.Parameter(torch.rand(layers, qubits, 2, generator=g, dtype=torch.float64) * 2 * math.pi)
         self.scale = nn.Parameter(torch.tensor(3.0, dtype=torch.float64))
         self.bias = nn.Parameter(torch.tensor(0.0, dtype=torch.float64))

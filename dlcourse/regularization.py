@@ -12,6 +12,8 @@ from typing import Callable, Iterable
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
+
 
 def l2_penalty(params: Iterable[Tensor], strength: float) -> Tensor:
     """(strength / 2) * sum of squared weights: its gradient is strength * w, SGD's `weight_decay`."""
@@ -70,7 +72,7 @@ class Dropout(nn.Module):
 
 def wide_mlp(n_in: int, n_out: int, width: int = 512, depth: int = 2, p: float = 0.0, seed: int = 0) -> nn.Sequential:
     """`depth` hidden ReLU layers of `width` units, each followed by our `Dropout(p)` when p > 0."""
-    torch.manual_seed(seed)
+    seeding.seed(seed)
     layers: list[nn.Module] = []
     size = n_in
     for _ in range(depth):
@@ -129,7 +131,7 @@ def decay_comparison(scales: Tensor, steps: int = 500, lr: float = 1e-3, strengt
     """
     results = {}
     for name, make in (("Adam + L2", torch.optim.Adam), ("AdamW", torch.optim.AdamW)):
-        g = torch.Generator().manual_seed(seed)
+        g = seeding.generator(seed)
         w = nn.Parameter(torch.ones(len(scales)))
         optimizer = make([w], lr=lr, weight_decay=strength)
         for _ in range(steps):
@@ -146,7 +148,7 @@ def shifted_copies(X: Tensor, y: Tensor, copies: int, max_shift: int, noise: flo
     Each copy shifts every signal circularly by a random whole number of steps in [-max_shift, max_shift] and adds
     Gaussian noise of standard deviation `noise`; the labels repeat. Returns `(X_augmented, y_augmented)`.
     """
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     positions = torch.arange(X.shape[1], device=X.device)
     parts = [X]
     for _ in range(copies):

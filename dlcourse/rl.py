@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from dlcourse import seeding
 from dlcourse.device import device as pick_device
 
 ENV_ID = "CartPole-v1"
@@ -68,9 +69,9 @@ class Episode:
 def play(env, policy: Callable[[Tensor], Tensor] | None, seed: int, greedy: bool = False,
          generator: torch.Generator | None = None, record_grad: bool = False) -> Episode:
     """Run one episode. policy None acts uniformly at random; greedy picks the most likely action."""
-    generator = generator or torch.Generator().manual_seed(seed)
+    generator = generator or seeding.generator(seed)
     dev = next(policy.parameters()).device if isinstance(policy, nn.Module) else torch.device("cpu")
-    state, _ = env.reset(seed=seed)
+    state, _ = env.reset(seed=seeding.derive(seed))
     states, actions, rewards, log_probs = [state], [], [], []
     done = False
     with torch.set_grad_enabled(record_grad):
@@ -119,9 +120,9 @@ def reinforce(policy: nn.Module, env=None, *, episodes: int = 600, lr: float = 1
     env = env or make_env()
     dev = torch.device(device) if device is not None else pick_device()
     policy.to(dev)
-    torch.manual_seed(seed)
+    seeding.seed(seed)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
+    generator = seeding.generator(seed)
     run = Run(window=window)
     run.checkpoints[0] = copy.deepcopy(policy.state_dict())
     bar = tqdm(range(1, episodes + 1), desc="REINFORCE", unit="episode", disable=not progress, leave=True)
@@ -159,7 +160,7 @@ def evaluate(policy: nn.Module | None, env=None, episodes: int = 20, seed: int =
 def policy_gradient_samples(policy: nn.Module, env, episodes: int, gamma: float = 0.99, seed: int = 0,
                             baseline: bool = True) -> Tensor:
     """One flattened policy-gradient estimate per episode (rows), with or without the mean-return baseline."""
-    generator = torch.Generator().manual_seed(seed)
+    generator = seeding.generator(seed)
     grads = []
     for k in range(episodes):
         episode = play(env, policy, seed=seed * 100_000 + k, generator=generator, record_grad=True)

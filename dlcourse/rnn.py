@@ -11,6 +11,8 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
+
 Weights = tuple[Tensor, Tensor, Tensor, Tensor]
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 """Number of weight blocks per cell: one for the plain RNN, four LSTM gates (i, f, g, o), three GRU ones (r, z, n)."""
@@ -97,7 +99,7 @@ def recall_task(n: int, delay: int, symbols: int = 4, noise_symbols: int = 4, se
 
     Tokens 0 .. symbols-1 are the symbols, the next `noise_symbols` tokens the distractors. Guessing gives 1/symbols.
     """
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     first = torch.randint(symbols, (n,), generator=g)
     rest = torch.randint(symbols, symbols + noise_symbols, (n, delay), generator=g)
     return torch.cat([first[:, None], rest], dim=1), first
@@ -137,7 +139,7 @@ def gradient_through_time(kind: str, delay: int, hidden: int = 32, remember_bias
     It shows how much the first inputs can still influence the loss at the end: the quantity that decides whether
     a long delay can be learned at all.
     """
-    torch.manual_seed(seed)
+    seeding.seed(seed)
     model = SequenceClassifier(kind, 8, hidden, 4, remember_bias)
     tokens, labels = recall_task(64, delay, seed=seed)
     x = nn.functional.one_hot(tokens, 8).float().requires_grad_(True)

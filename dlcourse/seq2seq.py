@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from dlcourse import seeding
+
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
 FORMATS = ["{d} {month} {y}", "{d} {mon} {y}", "{month} {d}, {y}", "{mon} {d}, {y}", "{dd}/{mm}/{y}",
@@ -36,7 +38,7 @@ def dates(n: int, seed: int = 0) -> list[tuple[str, str]]:
     """`n` random (human date, ISO date) pairs between 1950 and 2049, formats chosen at random."""
     import datetime
 
-    rng = random.Random(seed)
+    rng = random.Random(seeding.derive(seed))
     start = datetime.date(1950, 1, 1).toordinal()
     end = datetime.date(2049, 12, 31).toordinal()
     pairs = []

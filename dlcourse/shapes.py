@@ -8,6 +8,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
+
 
 def make_shapes(n: int = 1000, size: int = 24, max_shapes: int = 3, noise: float = 0.15,
                 seed: int = 0) -> tuple[Tensor, Tensor]:
@@ -16,7 +18,7 @@ def make_shapes(n: int = 1000, size: int = 24, max_shapes: int = 3, noise: float
     Shapes have random centres, sizes (radius or half-side 2.5 to 5.5 pixels) and brightness (0.6 to 1), so
     brightness says nothing about the kind; a later shape covers an earlier one, in the image and in the mask.
     """
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     coords = torch.arange(size, dtype=torch.float32)
     yy, xx = coords[:, None], coords[None, :]
     images = torch.zeros(n, size, size)

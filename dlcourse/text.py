@@ -11,6 +11,8 @@ import re
 import torch
 from torch import Tensor
 
+from dlcourse import seeding
+
 TOPICS: dict[str, list[str]] = {
     "sport": ["football", "tennis", "the goalkeeper", "the referee", "a marathon", "basketball", "the stadium",
               "the league final", "swimming", "the coach", "a penalty kick", "the cycling race", "the batter",
@@ -52,7 +54,7 @@ TEMPLATES = [
 def topic_sentences(n: int, seed: int = 0, words: dict[str, list[str]] | None = None) -> tuple[list[str], Tensor]:
     """`n` generated sentences, cycling through the topics, and their topic labels (indices into TOPICS)."""
     words = words or TOPICS
-    rng = random.Random(seed)
+    rng = random.Random(seeding.derive(seed))
     topics = list(words)
     sentences, labels = [], []
     for i in range(n):

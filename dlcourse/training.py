@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from dlcourse import seeding
 from dlcourse.device import device as pick_device
 
 Data = Union[tuple[Tensor, Tensor], torch.utils.data.TensorDataset]
@@ -143,7 +144,10 @@ def fit(model: nn.Module, train: Data, val: Data | None = None, *, epochs: int =
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     X, y = (t.to(dev) for t in _as_tensors(train))
     val_data = tuple(t.to(dev) for t in _as_tensors(val)) if val is not None else None
-    generator = torch.Generator().manual_seed(seed if seed is not None else torch.seed())
+    # seed None: drawn from torch's global generator, so a seeded run stays reproducible (torch.seed() would
+    # reseed the global generator from the clock and make everything after the first fit differ run to run)
+    generator = (seeding.generator(seed) if seed is not None
+                 else torch.Generator().manual_seed(int(torch.randint(2**62, ()).item())))
     history = History(metric_name=getattr(metric, "__name__", None) if metric is not None else None)
 
     from dlcourse.plotting import LivePlot

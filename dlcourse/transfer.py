@@ -15,6 +15,7 @@ import sys
 import torch
 from torch import Tensor, nn
 
+from dlcourse import seeding
 from dlcourse.training import evaluate, fit
 
 STRATEGIES = ("from scratch", "linear probe", "fine-tune")
@@ -57,7 +58,7 @@ def count_trainable(model: nn.Module) -> int:
 
 def few_labels(X: Tensor, y: Tensor, per_class: int, seed: int = 0) -> tuple[Tensor, Tensor]:
     """`per_class` randomly chosen examples of every class in `y`."""
-    g = torch.Generator().manual_seed(seed)
+    g = seeding.generator(seed)
     chosen = []
     for label in torch.unique(y):
         where = torch.nonzero(y == label).reshape(-1)
@@ -71,7 +72,7 @@ def target_model(strategy: str, pretrained: Net | None, classes: int, seed: int 
     or a randomly initialised network for "from scratch"."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
-    torch.manual_seed(seed)
+    seeding.seed(seed)
     if strategy == "from scratch" or pretrained is None:
         return Net(classes=classes, **shape)
     model = copy.deepcopy(pretrained).cpu()

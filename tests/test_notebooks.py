@@ -54,7 +54,7 @@ def expected_setup_cell() -> str:
             f"    %pip install -q {{os.environ.get(\"DLCOURSE_SOURCE\", \"git+{url}\")}}\n"
             "    import dlcourse\n"
             "\n"
-            "device = dlcourse.setup(seed=0)")
+            "device = dlcourse.setup()")
 
 
 def test_there_are_notebooks():
@@ -138,8 +138,7 @@ def test_chapter_template(path):
     for cell in stubs:
         assert "NotImplementedError" in source(cell) and "check." in source(cell)
     assert any("Playground(" in source(c) for c in cells), f"{path}: at least one widget experiment"
-    asserts = [c for c in cells if "remove-cell" in tags(c) and "assert " in source(c)]
-    assert len(asserts) >= 3, f"{path}: measured results are asserted in hidden cells"
+    assert len(claim_calls(nb)) >= 3, f"{path}: measured results are stated as claims (dlcourse.claims.claim)"
     assert "## Summary" in markdown and "{cite}" in markdown, f"{path}: summary and references"
 
 
@@ -158,3 +157,56 @@ def test_chapters_write_their_ideas_in_math(path):
     """The site test requires typeset math on every chapter page; this says so in a second, without a build."""
     markdown = "\n".join(source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown")
     assert re.search(r"\$[^$\n]+\$", markdown), f"{path}: no formula in its prose"
+
+
+def claim_calls(nb: dict) -> list[ast.Call]:
+    """Every `claim(...)` call in the notebook's code cells."""
+    calls = []
+    for cell in code_cells(nb):
+        text = re.sub(r"^\s*[%!].*$", "", source(cell), flags=re.M)
+        calls += [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Call)
+                  and getattr(node.func, "id", getattr(node.func, "attr", None)) == "claim"]
+    return calls
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_claims_name_the_prose_they_back(path):
+    """Each claim quotes words of its chapter's prose (backs=...), so a reworded sentence shows its claim; names
+    written as plain strings are unique in the chapter."""
+    nb = load(path)
+    prose = squash("\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown"))
+    names = []
+    for call in claim_calls(nb):
+        keywords = {k.arg: k.value for k in call.keywords}
+        assert "backs" in keywords, f"{path}: line {call.lineno}: claim(...) needs backs=\"words of the prose\""
+        backs = keywords["backs"]
+        if isinstance(backs, ast.Constant):
+            assert squash(backs.value) in prose, f"{path}: the prose does not contain the words {backs.value!r}"
+        assert keywords.keys() & {"at_least", "at_most"}, f"{path}: line {call.lineno}: the claim has no bound"
+        if call.args and isinstance(call.args[0], ast.Constant):
+            names.append(call.args[0].value)
+    assert len(names) == len(set(names)), f"{path}: claim names repeat: {sorted(n for n in names if names.count(n) > 1)}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_chapters_show_what_they_measured_before_the_summary(path):
+    cells = load(path)["cells"]
+    summary = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and re.match(r"## Summary", source(c)))
+    shown = cells[summary - 1]
+    assert source(shown) == "dlcourse.claims.measured()" and "remove-input" in tags(shown), (
+        f"{path}: the cell before the summary shows the page's claims: dlcourse.claims.measured() (remove-input)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_seeds_follow_the_runs_seed(path):
+    """Every generator a notebook seeds follows DLCOURSE_SEED: dlcourse.seed(k), dlcourse.seeding.generator(k)."""
+    for cell in code_cells(load(path)):
+        text = source(cell)
+        assert "torch.manual_seed(" not in text and ".manual_seed(" not in text, (
+            f"{path}: seed through dlcourse.seed(k) or dlcourse.seeding.generator(k), not torch's seeds")
+        assert not re.search(r"np\.random\.(seed|default_rng)|random_state=\d|random\.Random\(\d", text), (
+            f"{path}: seed other libraries with dlcourse.seeding.derive(k)")
