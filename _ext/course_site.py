@@ -6,8 +6,21 @@
   @jupyter-widgets module name at the vendored copy under _static/vendor/html-manager.
 - The widget manager 1.0.x typesets with MathJax 2's `MathJax.Hub.Queue`; the site runs MathJax 3. A small `Hub`
   forwards those calls to MathJax 3's `typesetPromise` (ipywidgets#3829).
+- Claims (`dlcourse.claims`): the build executes notebooks strictly (`DLCOURSE_STRICT=1`, inherited by the kernels),
+  so a failed claim fails the build; the claims each chapter measured (the JSON its `measured()` cell embeds) are
+  gathered while pages are read, and the `{claims-table}` directive of the appendix page "Claims" lists them all,
+  beside their spread over seeds and threads from the robustness runner (benchmarks/results/claims.json).
 """
 from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
 
 REQUIRE_PATHS = r"""
 (function () {
@@ -48,7 +61,107 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
     context["script_files"][:] = unique
 
 
+CLAIMS_DATA = re.compile(r'<script type="application/json" class="dlcourse-claims-data">(.*?)</script>', re.S)
+RUNNER_RESULTS = Path("benchmarks") / "results" / "claims.json"
+
+
+class claims_table(nodes.General, nodes.Element):
+    """Placeholder for the book's table of claims, filled in once every page has been read."""
+
+
+class ClaimsTable(SphinxDirective):
+    def run(self):
+        self.env.note_dependency(str(Path(self.env.srcdir) / RUNNER_RESULTS))
+        if not hasattr(self.env, "dlcourse_claims_pages"):
+            self.env.dlcourse_claims_pages = set()
+        self.env.dlcourse_claims_pages.add(self.env.docname)
+        return [claims_table()]
+
+
+def _collect_claims(app, doctree) -> None:
+    found = []
+    for raw in doctree.findall(nodes.raw):
+        for match in CLAIMS_DATA.finditer(raw.astext()):
+            found += json.loads(match.group(1).replace("<\\/", "</"))
+    if found:
+        if not hasattr(app.env, "dlcourse_claims"):
+            app.env.dlcourse_claims = {}
+        app.env.dlcourse_claims[app.env.docname] = found
+
+
+def _purge_claims(app, env, docname) -> None:
+    getattr(env, "dlcourse_claims", {}).pop(docname, None)
+
+
+def _merge_claims(app, env, docnames, other) -> None:
+    if not hasattr(env, "dlcourse_claims"):
+        env.dlcourse_claims = {}
+    env.dlcourse_claims.update(getattr(other, "dlcourse_claims", {}))
+
+
+def _claims_pages_outdated(app, env, added, changed, removed) -> list[str]:
+    """The page of claims gathers every chapter: re-read it whenever a chapter is read again."""
+    return sorted(getattr(env, "dlcourse_claims_pages", set())) if added | changed | removed else []
+
+
+def _book_order(env) -> list[str]:
+    order, stack = [], [env.config.root_doc]
+    while stack:
+        doc = stack.pop(0)
+        if doc not in order:
+            order.append(doc)
+            stack[0:0] = env.toctree_includes.get(doc, [])
+    return order
+
+
+def _claims_html(app, docname: str) -> str:
+    from dlcourse.claims import number
+
+    env = app.env
+    gathered = getattr(env, "dlcourse_claims", {})
+    path = Path(env.srcdir) / RUNNER_RESULTS
+    runner = json.loads(path.read_text()) if path.exists() else {"claims": [], "grid": None}
+    spread = {(Path(r["notebook"]).with_suffix("").as_posix(), r["claim"]): r for r in runner["claims"]}
+    rows, total, held = [], 0, 0
+    for doc in _book_order(env):
+        for c in gathered.get(doc, []):
+            total += 1
+            held += bool(c["holds"])
+            title = env.titles[doc].astext() if doc in env.titles else doc
+            link = app.builder.get_relative_uri(docname, doc)
+            r = spread.get((doc, c["name"]))
+            runs = (f"{number(r['min'])} to {number(r['max'])} (median {number(r['median'])}); "
+                    f"smallest margin {number(r['smallest_margin'])}; failed {r['failed_runs']} of {r['runs']}"
+                    if r else "not in the runner's results yet")
+            rows.append(f'<tr><td><a href="{html.escape(link)}">{html.escape(title)}</a></td>'
+                        f'<td><code>{html.escape(c["name"])}</code></td><td>{html.escape(c["backs"])}</td>'
+                        f'<td>{html.escape(c["bound"])}</td><td>{html.escape(number(c["value"]))}</td>'
+                        f"<td>{html.escape(runs)}</td></tr>")
+    grid = runner.get("grid")
+    measured = f"This build measured {total} claim{'s' * (total != 1)}; {held} hold."
+    intro = (f"<p>{measured} The last column is the robustness runner's spread over {html.escape(grid)}.</p>" if grid
+             else f"<p>{measured} The robustness runner has not been run yet.</p>")
+    return (intro + '<div class="table-wrapper"><table class="table dlcourse-claims-table"><thead><tr>'
+            '<th scope="col">chapter</th><th scope="col">claim</th><th scope="col">what the prose says</th>'
+            '<th scope="col">bound</th><th scope="col">measured by this build</th>'
+            '<th scope="col">over seeds and threads</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></div>")
+
+
+def _fill_claims_tables(app, doctree, docname) -> None:
+    for node in list(doctree.findall(claims_table)):
+        node.replace_self(nodes.raw("", _claims_html(app, docname), format="html"))
+
+
 def setup(app):
+    # The kernels the build starts inherit this: a failed claim raises, and the build fails (-W, no errors allowed).
+    os.environ.setdefault("DLCOURSE_STRICT", "1")
+    app.add_node(claims_table)
+    app.add_directive("claims-table", ClaimsTable)
+    app.connect("doctree-read", _collect_claims)
+    app.connect("env-purge-doc", _purge_claims)
+    app.connect("env-merge-info", _merge_claims)
+    app.connect("doctree-resolved", _fill_claims_tables)
+    app.connect("env-get-outdated", _claims_pages_outdated)
     # Priority 100 puts both before require.js and MathJax (both added at the default 500 or later).
     app.add_js_file(None, body=REQUIRE_PATHS, priority=100)
     app.add_js_file(None, body=MATHJAX2_HUB, priority=100)

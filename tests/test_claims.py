@@ -106,3 +106,31 @@ def test_a_rerun_cell_replaces_its_claim():
 @pytest.mark.parametrize("x, text", [(0.97312, "0.9731"), (8.0, "8"), (1.3e-15, "1.3e-15"), (2.5e7, "2.5e+07")])
 def test_numbers_read_as_in_the_prose(x, text):
     assert claims.number(x) == text
+
+
+@pytest.mark.slow
+def test_a_failed_claim_is_a_note_for_a_learner_and_an_error_where_the_book_is_tested(monkeypatch, root):
+    """The set-up page with its claim's bound made impossible: in a plain kernel the note shows and the notebook runs
+    to its end; under DLCOURSE_STRICT=1 (the build, nbval, CI) the same notebook fails, naming the claim."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    def run(strict: bool):
+        nb = nbformat.read(root / "book" / "setup.ipynb", as_version=4)
+        [cell] = [c for c in nb.cells if "claim(" in c.source and "import" not in c.source.split("claim(")[1]]
+        cell.source = cell.source.replace("at_least=0.95", "at_least=2.0")  # accuracy can never reach 2
+        monkeypatch.setenv("DLCOURSE_STRICT", "1" if strict else "0")
+        monkeypatch.setenv("MPLBACKEND", "Agg")
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(root / "book")}}).execute()
+        return nb
+
+    nb = run(strict=False)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    notes = [o for o in outputs if "This run differs from the page" in o.get("data", {}).get("text/html", "")]
+    assert len(notes) == 1 and "blobs-separated" in notes[0]["data"]["text/plain"]
+    assert "ready:" in "".join(o.get("text", "") for o in nb.cells[-1].outputs)  # it went on to the end
+    with pytest.raises(CellExecutionError, match=r"claim 'blobs-separated' failed: measured 1, expected ≥ 2"):
+        run(strict=True)
