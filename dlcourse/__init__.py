@@ -23,14 +23,17 @@ __all__ = ["device", "seed", "seed_everything", "setup", "show_source", "__versi
 
 def setup(seed: int | None = None, quiet: bool = False) -> torch.device:
     """Set the run's base seed (None: `DLCOURSE_SEED`, else 0) and seed everything with it, set the CPU threads
-    (`DLCOURSE_THREADS`), apply the course's plot style, pick the device and say which; returns the device."""
+    (`DLCOURSE_THREADS`), apply the course's plot style, switch on Colab's widget manager where ipywidgets 8 needs
+    it, pick the device and say which; returns the device."""
     from dlcourse import seeding
     from dlcourse.plotting import use_course_style
+    from dlcourse.widgets import enable_colab_widgets
 
     base = seeding.set_base(seed)
     seeding.seed(0)
     threads = seeding.set_threads()
     use_course_style()
+    enable_colab_widgets()
     dev = device()
     if not quiet:
         print(f"dlcourse {__version__} · torch {torch.__version__} · device: {dev} · seed {base} · "

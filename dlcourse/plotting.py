@@ -41,7 +41,8 @@ def in_notebook() -> bool:
     except ImportError:  # pragma: no cover - IPython ships with ipywidgets
         return False
     shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    # Colab's shell is a subclass (google.colab._shell.Shell): look at the whole class hierarchy
+    return shell is not None and any(c.__name__ == "ZMQInteractiveShell" for c in type(shell).__mro__)
 
 
 def _numpy(values) -> np.ndarray:

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from dlcourse import seeding
+from dlcourse.extras import require
 
 DTYPE = torch.complex128
 I2 = torch.eye(2, dtype=DTYPE)
@@ -155,7 +156,8 @@ def pennylane_circuit(qubits: int, layers: int, reupload: bool = True, diff_meth
     weights (layers, qubits, 2) and x are float64 tensors; `diff_method="parameter-shift"` differentiates as
     hardware would.
     """
-    import pennylane as qml  # imported here: it takes about a second, and the simulator above does not need it
+    # imported here: it takes about a second, the simulator above does not need it, and it is an extra (quantum)
+    qml = require("pennylane", "The PennyLane circuit")
 
     device = qml.device("default.qubit", wires=qubits)
 

@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from dlcourse import seeding
+from dlcourse.extras import require
 from dlcourse.device import device as pick_device
 
 ENV_ID = "CartPole-v1"
@@ -25,8 +26,7 @@ SOLVED = 195.0
 
 def make_env(env_id: str = ENV_ID):
     """A gymnasium environment (no rendering: the course draws frames itself)."""
-    import gymnasium as gym
-
+    gym = require("gymnasium", "The cart-pole environment")
     return gym.make(env_id)
 
 

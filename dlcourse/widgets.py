@@ -31,6 +31,19 @@ def offered_values(control: W.ValueWidget, steps: int = 5) -> list[Any]:
     return [control.value]
 
 
+def enable_colab_widgets() -> bool:
+    """On Colab with ipywidgets 8, switch on Colab's custom widget manager (its own front end renders only
+    ipywidgets 7, which Colab ships); anywhere else do nothing. True when it was switched on."""
+    import sys
+
+    if "google.colab" not in sys.modules or int(W.__version__.split(".")[0]) < 8:
+        return False
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+    return True
+
+
 class Playground(W.VBox):
     """Controls above, a figure below; `draw(**values)` makes the figure with pyplot.
 

@@ -45,8 +45,9 @@ def test_setup_cell_installs_dlcourse_from_a_built_package(tmp_path):
 
     work = tmp_path / "work"
     work.mkdir()
-    env = {**os.environ, "DLCOURSE_SOURCE": str(wheel), "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    env = {**os.environ, "DLCOURSE_SOURCE": wheel.as_uri(), "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
            "DLCOURSE_DEVICE": "cpu", "MPLBACKEND": "Agg"}
+    env.pop("PYTHONPATH", None)  # a checkout on the path would hide the missing package
     before = subprocess.run([python, "-c", "import torch, dlcourse"], capture_output=True, text=True, cwd=work, env=env)
     assert "No module named 'dlcourse'" in before.stderr, "the stand-in must start without dlcourse"
 

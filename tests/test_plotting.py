@@ -76,3 +76,19 @@ def test_scatter_classes_gives_every_class_the_requested_size():
     sizes = [collection.get_sizes()[0] for collection in ax.collections]
     plt.close(fig)
     assert sizes == [5, 5, 5]
+
+
+def test_in_notebook_recognises_colabs_shell(monkeypatch):
+    """Colab's kernel shell subclasses ipykernel's (google.colab._shell.Shell): figures must show there too."""
+    import IPython
+    from ipykernel.zmqshell import ZMQInteractiveShell
+
+    from dlcourse.plotting import in_notebook
+
+    class Shell(ZMQInteractiveShell):  # noqa: D401 - the name Colab's has
+        pass
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell.__new__(Shell))
+    assert in_notebook()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    assert not in_notebook()

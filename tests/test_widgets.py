@@ -27,3 +27,22 @@ def test_playground_draws_and_reports_errors_without_raising():
     errors = pg.sweep()
     assert any("boom" in e for e in errors)
     assert pg.values == {"a": 3, "flag": False}
+
+
+def test_colabs_widget_manager_is_switched_on_only_for_ipywidgets_8_on_colab(monkeypatch):
+    import sys
+    import types
+
+    from dlcourse import widgets
+
+    calls = []
+    colab = types.ModuleType("google.colab")
+    colab.output = types.SimpleNamespace(enable_custom_widget_manager=lambda: calls.append(1))
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    assert widgets.enable_colab_widgets() is False  # not on Colab
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setattr(widgets.W, "__version__", "7.7.1")
+    assert widgets.enable_colab_widgets() is False and not calls  # Colab renders ipywidgets 7 itself
+    monkeypatch.setattr(widgets.W, "__version__", "8.1.9")
+    assert widgets.enable_colab_widgets() is True and calls == [1]
