@@ -13,7 +13,7 @@ STRICT := DLCOURSE_STRICT=1
 # tuned to those seeds still shows.
 SECOND_SEED ?= 7
 
-.PHONY: help setup assets book test test-seed test-fast lab bench robustness browser constraints clean
+.PHONY: help setup assets book test test-seed test-fast lab learner bench robustness browser constraints clean
 
 help:
 	@echo "make book       set up, execute every notebook and build the website into _build/html"
@@ -21,7 +21,8 @@ help:
 	@echo "make test-fast  the package and exercise tests only (seconds)"
 	@echo "make test-seed  execute every notebook under another seed (SECOND_SEED=$(SECOND_SEED)); part of make test"
 	@echo "make robustness execute every notebook over seeds 0-4 x 1, 2 threads; tabulate every claim's spread"
-	@echo "make lab        open the notebooks in JupyterLab"
+	@echo "make lab        open the notebooks in JupyterLab (MyST rendered by jupyterlab-myst)"
+	@echo "make learner    write every chapter's learner edition into learner/ (what Colab opens; see README)"
 	@echo "make bench      run every benchmark (tables in benchmarks/results/, shown in the book's appendix)"
 	@echo "make clean      remove the build, keep the environment"
 
@@ -56,8 +57,15 @@ test-seed: setup
 test-fast: $(INSTALLED)
 	$(STRICT) $(BIN)/pytest tests -m "not site and not slow"
 
+# The source notebooks, with their MyST rendered by jupyterlab-myst (installed by the book extra).
 lab: setup
 	$(BIN)/jupyter lab book/
+
+# The learner editions (what the site's download and Colab buttons give), written from the source notebooks into
+# learner/<path>.ipynb; the maintainers publish that folder as the learner branch (README, "Learner editions").
+learner: $(INSTALLED)
+	rm -rf learner
+	$(PY) _ext/learner_edition.py learner
 
 bench: setup
 	$(PY) benchmarks/run_all.py
@@ -71,4 +79,4 @@ constraints:
 	@echo "review, then copy: /tmp/dlcourse-lock/bin/pip freeze --exclude-editable > constraints.txt"
 
 clean:
-	rm -rf _build dist build *.egg-info
+	rm -rf _build dist build *.egg-info learner

@@ -6,6 +6,9 @@
   @jupyter-widgets module name at the vendored copy under _static/vendor/html-manager.
 - The widget manager 1.0.x typesets with MathJax 2's `MathJax.Hub.Queue`; the site runs MathJax 3. A small `Hub`
   forwards those calls to MathJax 3's `typesetPromise` (ipywidgets#3829).
+- Learner editions (`_ext/learner_edition.py`): once the site is written, every notebook's learner edition is written
+  beside it, to `learner/<page>.ipynb`; the page's download button gives that file, and its Colab button opens the
+  same file on the repository's learner branch (`dlcourse_learner_branch`, which `make learner` fills; see README).
 - Claims (`dlcourse.claims`): the build executes notebooks strictly (`DLCOURSE_STRICT=1`, inherited by the kernels),
   so a failed claim fails the build; the claims each chapter measured (the JSON its `measured()` cell embeds) are
   gathered while pages are read, and the `{claims-table}` directive of the appendix page "Claims" lists them all,
@@ -152,6 +155,45 @@ def _fill_claims_tables(app, doctree, docname) -> None:
         node.replace_self(nodes.raw("", _claims_html(app, docname), format="html"))
 
 
+def _learner_buttons(app, pagename, templatename, context, doctree) -> None:
+    """Point the notebook pages' Colab and download buttons at the page's learner edition."""
+    if context.get("page_source_suffix") != ".ipynb" or "header_buttons" not in context:
+        return
+    branch = app.config.dlcourse_learner_branch
+    download = f"{context['pathto']('learner', 1)}/{pagename}.ipynb"
+
+    def walk(buttons):
+        for button in buttons:
+            walk(button.get("buttons", []))
+            url = button.get("url", "")
+            if "colab.research.google.com/github/" in url:
+                button["url"] = re.sub(r"/blob/[^/]+/.*$", f"/blob/{branch}/{pagename}.ipynb", url)
+                button["tooltip"] = "Open the learner's notebook in Colab"
+            elif button.get("label") == "download-source-button":
+                button["url"] = download
+                button["tooltip"] = "Download the learner's notebook"
+
+    walk(context["header_buttons"])
+
+
+def _write_learner_editions(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    from learner_edition import book_site, learner_edition
+
+    if not app.config.html_baseurl:
+        raise RuntimeError("html.baseurl is not set in _config.yml: the learner editions link to the site there")
+    site = book_site(Path(app.srcdir), app.config.html_baseurl)
+    for docname in sorted(app.env.found_docs):
+        source = Path(app.env.doc2path(docname))
+        if source.suffix != ".ipynb":
+            continue
+        edition = learner_edition(json.loads(source.read_text(encoding="utf-8")), docname, site)
+        target = Path(app.outdir) / "learner" / f"{docname}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(edition, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def setup(app):
     # The kernels the build starts inherit this: a failed claim raises, and the build fails (-W, no errors allowed).
     os.environ.setdefault("DLCOURSE_STRICT", "1")
@@ -166,4 +208,7 @@ def setup(app):
     app.add_js_file(None, body=REQUIRE_PATHS, priority=100)
     app.add_js_file(None, body=MATHJAX2_HUB, priority=100)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
+    app.add_config_value("dlcourse_learner_branch", "learner", "html")
+    app.connect("html-page-context", _learner_buttons, priority=600)  # after sphinx-book-theme's (501)
+    app.connect("build-finished", _write_learner_editions)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

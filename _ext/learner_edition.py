@@ -1,0 +1,310 @@
+"""The learner edition of a chapter: the notebook a learner opens in JupyterLab or on Colab (or downloads).
+
+The source notebook (book/) is written for the site build: MyST directives and roles, cells tagged for Sphinx,
+hidden cells that test the page. Plain Jupyter and Colab render none of that, so the learner edition is derived
+from the source, never edited by hand:
+
+- MyST becomes Markdown both render: an `{exercise}` is a quoted box headed "Exercise N: title", a `{note}` a
+  quoted note, `{cite}` a link to the entry in the site's bibliography, `{doc}` a link to the site's page;
+  `$...$` and `$$...$$` math stays as it is (both render it).
+- A solution (`{solution-start}` ... `{solution-end}`: its explanation and its code cell) becomes one folded code
+  cell in place (its explanation as comments above the code): collapsed in JupyterLab
+  (`metadata.jupyter.source_hidden`), a form cell on Colab (`cellView: form` and a `#@title` line), announced
+  by a one-line Markdown cell. It stays where it was, so the notebook runs exactly as the tests ran it.
+- Cells tagged `remove-cell` (the tests' plumbing: claims, asserts, widget sweeps) are dropped; the set-up
+  cell and `hide-input` / `remove-input` cells are collapsed (their output shows).
+- Anything else that looks like MyST raises `MystLeft`, so that new syntax is converted here, not shown raw.
+
+`python _ext/learner_edition.py OUT` (what `make learner` runs) writes every chapter's learner edition under
+OUT/<path in the repository>.ipynb; the site build writes them into the site (`_ext/course_site.py`).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from posixpath import normpath
+
+DIRECTIVE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<argument>.*)$")
+ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<content>[^`]*)`")
+SETUP_TITLE = "#@title Set-up"
+SOLUTION_TITLE = "#@title Solution (double-click to show)"
+HIDDEN_TAGS = {"setup", "hide-input", "remove-input"}
+# What may not survive into a learner edition: a directive fence, a role, a MyST target or comment line.
+LEFTOVER = re.compile(r"^(`{3,}|:{3,})\{|\{[\w:-]+\}`|^\([\w-]+\)=\s*$|^%\s", re.M)
+
+
+class MystLeft(ValueError):
+    """The source uses MyST syntax the learner edition cannot express yet."""
+
+
+@dataclass
+class Site:
+    """What the links need: the published site's address and, per key, how a citation reads ("Author, year")."""
+
+    url: str
+    citations: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # docname -> title, for {doc} links
+
+    def page(self, docname: str, anchor: str = "") -> str:
+        return f"{self.url.rstrip('/')}/{docname}.html" + (f"#{anchor}" if anchor else "")
+
+
+def cite_anchor(key: str) -> str:
+    """The id of a bibliography entry on the site (`bibtex_cite_id: "cite-{key}"`, made an id as docutils does)."""
+    return "cite-" + re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
+
+
+def bibliography_labels(bib_text: str) -> dict[str, str]:
+    """key -> "McCulloch & Pitts, 1943" for every entry of a BibTeX file (author-year, as the site cites)."""
+    labels = {}
+    for match in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", bib_text, re.S):
+        key, body = match.groups()
+        fields = dict((k.lower(), v) for k, v in re.findall(r"(\w+)\s*=\s*\{((?:[^{}]|\{[^{}]*\})*)\}", body))
+        people = [p.strip() for p in re.split(r"\s+and\s+", fields.get("author", fields.get("editor", key)))]
+        surnames = [p.split(",")[0].strip() if "," in p else p.split()[-1] for p in people if p]
+        surnames = [s.replace("{", "").replace("}", "") for s in surnames]
+        who = (" & ".join(surnames) if len(surnames) <= 2 else f"{surnames[0]} et al.") if surnames else key
+        labels[key] = f"{who}, {fields.get('year', 'n.d.')}"
+    return labels
+
+
+def _roles(text: str, docname: str, site: Site, *, links: bool = True) -> str:
+    def replace(match: re.Match) -> str:
+        name, content = match.group("name"), match.group("content")
+        if name in {"cite", "cite:p", "cite:t"}:
+            keys = [k.strip() for k in content.split(",") if k.strip()]
+            unknown = [k for k in keys if k not in site.citations]
+            if unknown:
+                raise MystLeft(f"{docname}: no bibliography entry for {unknown}")
+            bibliography = "book/appendix/bibliography"
+            parts = [f"[{site.citations[k]}]({site.page(bibliography, cite_anchor(k))})" if links
+                     else site.citations[k] for k in keys]
+            return "(" + "; ".join(parts) + ")"
+        if name == "doc":
+            explicit = re.fullmatch(r"(.*?)\s*<([^>]+)>", content)
+            label, target = explicit.groups() if explicit else (None, content)
+            target = target if target.startswith("/") else normpath(f"{Path(docname).parent.as_posix()}/{target}")
+            target = target.lstrip("/")
+            label = label or site.titles.get(target, target.rsplit("/", 1)[-1].replace("-", " ").capitalize())
+            return f"[{label}]({site.page(target)})" if links else f"{label} ({site.page(target)})"
+        raise MystLeft(f"{docname}: the role {{{name}}} has no learner-edition form yet: {match.group(0)}")
+
+    return ROLE.sub(replace, text)
+
+
+def _quote(title: str, body: list[str]) -> list[str]:
+    while body and not body[-1].strip():
+        body.pop()
+    while body and not body[0].strip():
+        body.pop(0)
+    return [f"> **{title}**", ">"] + [f"> {line}".rstrip() for line in body]
+
+
+def _directives(text: str, docname: str, counter: list[int]) -> str:
+    """Turn the exercise and note directives of one Markdown cell into quoted boxes."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        match = DIRECTIVE.match(lines[i])
+        if not match:
+            out.append(lines[i])
+            i += 1
+            continue
+        fence, name, argument = match.group("fence"), match.group("name"), match.group("argument").strip()
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == fence), None)
+        if end is None:
+            raise MystLeft(f"{docname}: the {{{name}}} directive is not closed")
+        body = lines[i + 1:end]
+        options = {}
+        while body and re.match(r"^:[\w-]+:", body[0]):
+            key, _, value = body.pop(0)[1:].partition(":")
+            options[key] = value.strip()
+        if name == "exercise":
+            counter[0] += 1
+            title = f"Exercise {counter[0]}" + (f": {argument}" if argument else "")
+            out += _quote(title, body)
+        elif name in {"note", "tip", "important", "warning", "hint"}:
+            out += _quote(name.capitalize() + (f": {argument}" if argument else ""), body)
+        else:
+            raise MystLeft(f"{docname}: the {{{name}}} directive has no learner-edition form yet")
+        i = end + 1
+    return "\n".join(out)
+
+
+def _markdown(source: str, docname: str, site: Site, counter: list[int]) -> dict:
+    text = _roles(_directives(source, docname, counter), docname, site)
+    left = LEFTOVER.search(text)
+    if left:
+        raise MystLeft(f"{docname}: MyST left in a Markdown cell: {text[max(0, left.start() - 40):left.end() + 40]!r}")
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def _split_solution(source: str, docname: str) -> tuple[str, str, str]:
+    """(text before, the solution's explanation, text after) of a cell that opens or closes a solution."""
+    start = re.search(r"^```\{solution-start\}[^\n]*\n(?::[\w-]+:[^\n]*\n)*```[ \t]*\n?", source, re.M)
+    end = re.search(r"^```\{solution-end\}[^\n]*\n```[ \t]*\n?", source, re.M)
+    if start is None and end is None:
+        return source, "", ""
+    if start and end:
+        return source[:start.start()], source[start.end():end.start()], source[end.end():]
+    if start:
+        return source[:start.start()], source[start.end():], ""
+    return "", source[:end.start()], source[end.end():]
+
+
+def _code(cell: dict, source: str, hidden: bool = False) -> dict:
+    metadata = {k: v for k, v in cell.get("metadata", {}).items() if k != "jupyter"}
+    if hidden:
+        metadata["jupyter"] = {"source_hidden": True}
+        metadata["cellView"] = "form"
+    new = {"cell_type": "code", "execution_count": None, "metadata": metadata, "outputs": [], "source": source}
+    if "id" in cell:
+        new["id"] = cell["id"]
+    return new
+
+
+def _as_comment(text: str) -> list[str]:
+    return [f"# {line}".rstrip() for line in text.strip().splitlines()]
+
+
+def learner_edition(notebook: dict, docname: str, site: Site) -> dict:
+    """The learner edition of `notebook` (the source notebook of page `docname`, e.g. book/foundations/neuron)."""
+    cells, counter = [], [0]
+    in_solution, explanation, solution_cells = False, [], []
+
+    def close_solution() -> None:
+        code = "\n\n".join(solution_cells)
+        comment = _as_comment(_roles("\n".join(explanation), docname, site, links=False))
+        source = "\n".join([SOLUTION_TITLE, *comment, *([""] if comment else []), code]).rstrip() + "\n"
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": (
+            f"**Solution to exercise {counter[0]}**, folded: click the cell below (JupyterLab: the three dots; "
+            "Colab: double-click the form) when you want to see it.")})
+        cells.append(_code(template, source, hidden=True))
+        explanation.clear()
+        solution_cells.clear()
+
+    template: dict = {}
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell["cell_type"] == "markdown":
+            before, inside, after = _split_solution(source, docname)
+            opens, closes = "{solution-start}" in source, "{solution-end}" in source
+            if not (opens or closes):
+                if in_solution:
+                    explanation.append(source)
+                else:
+                    cells.append(_markdown(source, docname, site, counter))
+                continue
+            if before.strip():
+                cells.append(_markdown(before.rstrip("\n"), docname, site, counter))
+            if opens and in_solution:
+                raise MystLeft(f"{docname}: a solution starts inside another")
+            in_solution = in_solution or opens
+            explanation.append(inside)
+            if closes:
+                if not in_solution:
+                    raise MystLeft(f"{docname}: {{solution-end}} without {{solution-start}}")
+                if not solution_cells:
+                    raise MystLeft(f"{docname}: a solution without a code cell")
+                close_solution()
+                in_solution = False
+            if after.strip():
+                cells.append(_markdown(after.lstrip("\n"), docname, site, counter))
+        elif cell["cell_type"] == "code":
+            if "remove-cell" in tags:
+                continue
+            if in_solution:
+                template = cell
+                solution_cells.append(source.rstrip())
+            elif "setup" in tags:
+                first, _, rest = source.partition("\n")
+                title = f"#@title {first[2:].strip()}" if first.startswith("# ") else SETUP_TITLE
+                cells.append(_code(cell, f"{title}\n{rest}" if first.startswith("# ") else f"{title}\n{source}",
+                                   hidden=True))
+            else:
+                cells.append(_code(cell, source, hidden=bool(HIDDEN_TAGS & tags)))
+        else:  # raw cells are for other output formats
+            continue
+    if in_solution:
+        raise MystLeft(f"{docname}: a solution is not closed ({{solution-end}} missing)")
+    title = site.titles.get(docname, docname)
+    banner = (f"*The learner edition of [{title}]({site.page(docname)}): run it, move the widgets, solve the "
+              "exercises. The website shows the same page executed.*")
+    for cell in cells:
+        cell["source"] = _lines(cell["source"])
+    heading = next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"), None)
+    cells.insert(0 if heading is None else heading + 1, {"cell_type": "markdown", "metadata": {}, "source": [banner]})
+    metadata = copy.deepcopy(notebook.get("metadata", {}))
+    metadata["colab"] = {"provenance": [], "toc_visible": True}
+    metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
+    if notebook.get("nbformat_minor", 0) >= 5:
+        for i, cell in enumerate(cells):
+            cell.setdefault("id", f"learner-{i}")
+    return {"cells": cells, "metadata": metadata, "nbformat": notebook.get("nbformat", 4),
+            "nbformat_minor": notebook.get("nbformat_minor", 5)}
+
+
+def _lines(text: str | list[str]) -> list[str]:
+    text = "".join(text)
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
+def page_title(path: Path) -> str:
+    """The first `# ` heading of a notebook or Markdown page."""
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    else:
+        text = path.read_text(encoding="utf-8")
+    match = re.search(r"^# (.+)$", text, re.M)
+    return match.group(1).strip() if match else path.stem
+
+
+def book_site(root: Path, url: str) -> Site:
+    """The Site of the book in `root`: its pages' titles and its bibliography's labels."""
+    titles = {}
+    for path in list((root / "book").rglob("*.ipynb")) + list((root / "book").rglob("*.md")):
+        if ".ipynb_checkpoints" not in path.parts:
+            titles[path.relative_to(root).with_suffix("").as_posix()] = page_title(path)
+    citations = {}
+    for bib in (root / "book").rglob("*.bib"):
+        citations.update(bibliography_labels(bib.read_text(encoding="utf-8")))
+    return Site(url=url, citations=citations, titles=titles)
+
+
+def site_url(root: Path) -> str:
+    """The published site's address, from _config.yml (`html.baseurl`)."""
+    import yaml
+
+    url = (yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")).get("html") or {}).get("baseurl")
+    if not url:
+        raise LookupError("_config.yml names no html.baseurl: the learner editions link to the site there")
+    return url
+
+
+def write_all(root: Path, out: Path) -> list[Path]:
+    """Write the learner edition of every notebook under root/book to out/<its path>; return the paths written."""
+    site = book_site(root, site_url(root))
+    written = []
+    for path in sorted((root / "book").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        docname = path.relative_to(root).with_suffix("").as_posix()
+        edition = learner_edition(json.loads(path.read_text(encoding="utf-8")), docname, site)
+        target = out / f"{docname}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(edition, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python _ext/learner_edition.py OUT   (writes OUT/book/**/*.ipynb)")
+    root = Path(__file__).resolve().parent.parent
+    for written in write_all(root, Path(sys.argv[1])):
+        print(written)
