@@ -378,10 +378,11 @@ def test_neuron_widgets_are_interactive(page, base_url):
 
 @pytest.mark.parametrize("name", NOTEBOOK_PAGES)
 def test_colab_button(page, base_url, name):
-    """Notebook pages offer 'open in Colab' for the course repository's copy of the notebook (not clicked)."""
+    """Notebook pages offer 'open in Colab' for the learner edition of the notebook, on the repository's learner
+    branch (not clicked)."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repository = urlsplit(config["repository"]["url"]).path.strip("/").removesuffix(".git")
-    branch = config["repository"].get("branch", "main")
+    branch = config["sphinx"]["config"]["dlcourse_learner_branch"]
     expected = f"https://colab.research.google.com/github/{repository}/blob/{branch}/{name}.ipynb"
     _open(page, base_url, name)
     hrefs = [a.get_attribute("href") or "" for a in page.locator('a[href*="colab.research.google.com"]').all()]
@@ -389,6 +390,28 @@ def test_colab_button(page, base_url, name):
                 and href.endswith(f"/{name}.ipynb")]
     assert matching, f"{name}.html has no Colab launch link to {name}.ipynb; Colab links found: {hrefs}"
     assert expected in matching, f"{name}.html's Colab link {matching} is not {expected} (from _config.yml)"
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_PAGES)
+def test_download_button_gives_the_learner_edition(page, base_url, site, name):
+    """The page's .ipynb download is the learner edition the build wrote, with no MyST and no test-only cells."""
+    _open(page, base_url, name)
+    hrefs = [a.get_attribute("href") or "" for a in page.locator("a").all()]
+    downloads = [href for href in hrefs if href.endswith(f"learner/{name}.ipynb")]
+    assert downloads, f"{name}.html has no download link to learner/{name}.ipynb"
+    edition = json.loads((site / "learner" / f"{name}.ipynb").read_text())
+    markdown = "\n".join("".join(c["source"]) for c in edition["cells"] if c["cell_type"] == "markdown")
+    assert not re.search(r"```\{|\{(cite|doc)\}`", markdown), f"learner/{name}.ipynb shows MyST raw"
+    assert not any("remove-cell" in c.get("metadata", {}).get("tags", []) for c in edition["cells"])
+
+
+def test_learner_citations_find_their_bibliography_entries(page, base_url, site):
+    """The learner editions link citations to bibliography.html#cite-<key> (bibtex_cite_id): those ids exist."""
+    _open(page, base_url, BIBLIOGRAPHY)
+    ids = set(page.evaluate("() => Array.from(document.querySelectorAll('article .citation')).map(el => el.id)"))
+    edition = (site / "learner" / f"{NEURON}.ipynb").read_text()
+    targets = set(re.findall(r"bibliography\.html#(cite-[\w-]+)", edition))
+    assert targets and targets <= ids, f"learner citations point at missing entries: {sorted(targets - ids)}"
 
 
 def _solution_cells(name: str) -> tuple[list[str], int]:
