@@ -11,8 +11,9 @@ from the source, never edited by hand:
   cell in place (its explanation as comments above the code): collapsed in JupyterLab
   (`metadata.jupyter.source_hidden`), a form cell on Colab (`cellView: form` and a `#@title` line), announced
   by a one-line Markdown cell. It stays where it was, so the notebook runs exactly as the tests ran it.
-- Cells tagged `remove-cell` (the tests' plumbing: claims, asserts, widget sweeps) are dropped; the set-up
-  cell and `hide-input` / `remove-input` cells are collapsed (their output shows).
+- Cells tagged `remove-cell` (the tests' plumbing: claims, asserts, widget sweeps) are dropped; where a later
+  cell reads a name only such a cell binds, that binding alone stays, folded. The set-up cell and `hide-input` /
+  `remove-input` cells are collapsed (their output shows).
 - Anything else that looks like MyST raises `MystLeft`, so that new syntax is converted here, not shown raw.
 
 `python _ext/learner_edition.py OUT` (what `make learner` runs) writes every chapter's learner edition under
@@ -20,6 +21,7 @@ OUT/<path in the repository>.ipynb; the site build writes them into the site (`_
 """
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import re
@@ -32,6 +34,7 @@ DIRECTIVE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<a
 ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<content>[^`]*)`")
 SETUP_TITLE = "#@title Set-up"
 SOLUTION_TITLE = "#@title Solution (double-click to show)"
+KEPT_TITLE = "#@title Names the next cells use (from the page's hidden checks)"
 HIDDEN_TAGS = {"setup", "hide-input", "remove-input"}
 # What may not survive into a learner edition: a directive fence, a role, a MyST target or comment line.
 LEFTOVER = re.compile(r"^(`{3,}|:{3,})\{|\{[\w:-]+\}`|^\([\w-]+\)=\s*$|^%\s", re.M)
@@ -170,9 +173,62 @@ def _as_comment(text: str) -> list[str]:
     return [f"# {line}".rstrip() for line in text.strip().splitlines()]
 
 
+def names(code: str) -> tuple[set[str], set[str]]:
+    """(names a cell binds, names it reads), at any depth; IPython's magics and shell lines left out."""
+    tree = ast.parse(re.sub(r"^\s*[%!].*$", "", code, flags=re.M))
+    bound, read = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, (ast.Store, ast.Del)) else read).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return bound, read
+
+
+def kept_bindings(code: str, needed: set[str], docname: str) -> str:
+    """The top-level statements of a dropped cell that bind `needed` (names later cells read): only those stay."""
+    tree = ast.parse(code)
+    kept = []
+    for statement in tree.body:
+        bound, _ = names(ast.unparse(statement))
+        if not bound & needed:
+            continue
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom, ast.FunctionDef)):
+            raise MystLeft(f"{docname}: a later cell reads {sorted(bound & needed)}, bound in a hidden cell by a "
+                           f"{type(statement).__name__}: bind it in a cell the learner runs")
+        kept.append(ast.get_source_segment(code, statement))
+    return "\n".join(kept)
+
+
+def _needed_from_dropped(notebook: dict) -> dict[int, set[str]]:
+    """For each dropped (remove-cell) code cell, by index: the names it alone binds that a later kept cell reads."""
+    bound_by_kept, last_dropped, needed = set(), {}, {}
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        bound, read = names("".join(cell["source"]))
+        if "remove-cell" in cell.get("metadata", {}).get("tags", []):
+            last_dropped.update({name: index for name in bound})
+            continue
+        for name in read - bound - bound_by_kept:
+            if name in last_dropped:
+                needed.setdefault(last_dropped[name], set()).add(name)
+        bound_by_kept |= bound
+        for name in bound:
+            last_dropped.pop(name, None)
+    return needed
+
+
 def learner_edition(notebook: dict, docname: str, site: Site) -> dict:
     """The learner edition of `notebook` (the source notebook of page `docname`, e.g. book/foundations/neuron)."""
     cells, counter = [], [0]
+    needed = _needed_from_dropped(notebook)
     in_solution, explanation, solution_cells = False, [], []
 
     def close_solution() -> None:
@@ -187,7 +243,7 @@ def learner_edition(notebook: dict, docname: str, site: Site) -> dict:
         solution_cells.clear()
 
     template: dict = {}
-    for cell in notebook["cells"]:
+    for index, cell in enumerate(notebook["cells"]):
         source = "".join(cell["source"])
         tags = set(cell.get("metadata", {}).get("tags", []))
         if cell["cell_type"] == "markdown":
@@ -216,6 +272,9 @@ def learner_edition(notebook: dict, docname: str, site: Site) -> dict:
                 cells.append(_markdown(after.lstrip("\n"), docname, site, counter))
         elif cell["cell_type"] == "code":
             if "remove-cell" in tags:
+                if index in needed:  # a later cell reads a name only this hidden cell binds: keep that binding
+                    kept = kept_bindings(source, needed[index], docname)
+                    cells.append(_code({"metadata": {}}, f"{KEPT_TITLE}\n{kept}\n", hidden=True))
                 continue
             if in_solution:
                 template = cell

@@ -178,3 +178,34 @@ def test_the_site_buttons_give_the_learner_edition():
     assert download == "../../learner/book/foundations/neuron.ipynb"
     assert context["header_buttons"][1]["buttons"][0]["url"] == (
         "https://colab.research.google.com/github/dlcourse/dlcourse/blob/learner/book/foundations/neuron.ipynb")
+
+
+
+IPYTHON_NAMES = {"display", "get_ipython", "In", "Out", "exit", "quit"}
+
+
+@pytest.mark.parametrize("docname", NOTEBOOKS)
+def test_every_name_a_cell_reads_was_bound_before(docname):
+    """No cell the learner runs needs a dropped one: each name it reads is bound by it or an earlier cell."""
+    import builtins
+
+    _, edition = edition_of(docname)
+    bound_so_far = set(dir(builtins)) | IPYTHON_NAMES
+    for i, cell in enumerate(c for c in edition["cells"] if c["cell_type"] == "code"):
+        bound, read = le.names(source(cell))
+        missing = read - bound - bound_so_far
+        assert not missing, f"{docname}: code cell {i} of the learner edition reads {sorted(missing)}, never bound"
+        bound_so_far |= bound
+
+
+def test_a_binding_that_only_a_hidden_cell_made_stays_folded():
+    cell = lambda tags, text: {"cell_type": "code", "metadata": {"tags": tags}, "execution_count": None,
+                               "outputs": [], "source": text}
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        cell([], "models = {'a': 1}"),
+        cell(["remove-cell"], "a = models['a']\nassert a == 1\nunused = 2"),
+        cell([], "print(a)")]}
+    code = [c for c in le.learner_edition(notebook, "book/x", le.Site(url="https://x.org/"))["cells"]
+            if c["cell_type"] == "code"]
+    assert source(code[1]) == le.KEPT_TITLE + "\na = models['a']\n"
+    assert code[1]["metadata"]["jupyter"]["source_hidden"] is True and len(code) == 3
