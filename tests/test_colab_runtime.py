@@ -5,7 +5,7 @@ newest) of every package the course and its extras touch, plus Colab's Jupyter k
 extra, the wheel of this checkout is installed exactly as the first cell installs it (`pip install
 "dlcourse[extra] @ SOURCE"`, no -U) without a pip cache; the test checks that no pre-installed package changed
 version, measures the install's seconds and what pip downloaded, and removes what it added. A light chapter's
-learner edition is executed there, its first cell doing the install.
+learner edition and cnn's are executed there, their first cell doing the install.
 
 Differences from Colab, each forced by this machine: Python 3.11 (the PyTorch on disk is a CPU wheel for 3.11;
 PyPI's torch is a multi-GB CUDA build), and torch 2.13.0 instead of Colab's 2.11.0 for the same reason. On Python
@@ -40,7 +40,8 @@ COLAB_LIST = sorted((ROOT / "colab-runtime").glob("pip-freeze-*.txt"))[-1]
 # Colab's kernel and notebook machinery, which a chapter's execution uses
 RUNTIME = ["ipykernel", "ipython", "jupyter_client", "nbclient", "nbformat", "ipywidgets", "widgetsnbextension",
            "jupyterlab_widgets", "pip", "setuptools"]
-LIGHT_CHAPTER = "book/foundations/neuron"
+# A light chapter, and the one whose nine-slider widget cell stalled a headless run under ipywidgets 8 (issue 16)
+CHAPTERS_RUN = ["book/foundations/neuron", "book/architectures/cnn"]
 SIZE_GOAL_MB, TIME_GOAL_S = 30, 10
 HEAVY_EXTRAS = {"transfer", "quantum"}  # the model and the simulator: allowed past the size goal
 MEASURED: dict[str, dict] = {}
@@ -234,13 +235,14 @@ def test_a_chapters_install_changes_nothing_colab_has(colab, wheel, tmp_path, ex
         assert megabytes < SIZE_GOAL_MB, f"{package} downloads {megabytes:.0f} MB ({added})"
 
 
-def test_a_light_chapter_installs_itself_and_runs_on_colabs_runtime(colab, wheel, tmp_path):
-    """The learner edition of a light chapter, executed by Colab's kernel: its first cell installs the course."""
+@pytest.mark.parametrize("chapter", CHAPTERS_RUN)
+def test_a_chapter_installs_itself_and_runs_on_colabs_runtime(colab, wheel, tmp_path, chapter):
+    """The learner edition of a chapter, executed by Colab's kernel: its first cell installs the course."""
     sys.path.insert(0, str(ROOT / "_ext"))
     import learner_edition
 
-    edition = learner_edition.learner_edition(json.loads((ROOT / f"{LIGHT_CHAPTER}.ipynb").read_text()),
-                                              LIGHT_CHAPTER, learner_edition.book_site(ROOT, "https://x.org/"))
+    edition = learner_edition.learner_edition(json.loads((ROOT / f"{chapter}.ipynb").read_text()),
+                                              chapter, learner_edition.book_site(ROOT, "https://x.org/"))
     notebook, executed = tmp_path / "chapter.ipynb", tmp_path / "executed.ipynb"
     notebook.write_text(json.dumps(edition))
     before = installed(colab)

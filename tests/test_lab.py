@@ -114,6 +114,8 @@ def page(chromium_path, lab):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         new = browser.new_page(viewport={"width": 1400, "height": 1000})
+        new.console_messages_seen = []
+        new.on("console", lambda message: new.console_messages_seen.append(message.text))
         new.set_default_timeout(60_000)
         new.goto(f"{lab}lab/tree/{CHAPTER}.ipynb")
         new.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
@@ -202,6 +204,8 @@ def test_run_all_cells_renders_and_nothing_fails(page):
 def test_no_raw_myst_and_no_solution_in_view(page):
     markdown = "\n".join(page.locator(".jp-Notebook .jp-RenderedMarkdown").all_inner_texts())
     assert "Exercise 1" in markdown and "McCulloch & Pitts, 1943" in markdown
+    activated = [m for m in page.console_messages_seen if "jupyterlab-myst is activated" in m]
+    assert not activated, "the MyST extension is on: this test is about a plain JupyterLab (and Colab)"
     left = RAW_MYST.findall(markdown)
     assert not left, f"raw MyST shown to the learner: {left}"
     shown = page.get_by_text("def neuron_output_solution")
