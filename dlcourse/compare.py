@@ -43,6 +43,21 @@ def _leaves(inputs: Sequence[Any]) -> tuple[list[Any], list[Any]]:
     return [copy(x) for x in inputs], [copy(x) for x in inputs]
 
 
+def difference(a: Tensor, b: Tensor) -> float:
+    """Largest |a - b|, where equal infinities and NaN against NaN count as 0 and any other NaN as infinity.
+
+    A plain `(a - b).abs().max()` is NaN when either side has one, and NaN compares False with every tolerance
+    and is skipped by Python's `max`, so a NaN gradient against a finite one would pass as equal.
+    """
+    a, b = a.detach(), b.detach()
+    if a.numel() == 0 and b.numel() == 0:
+        return 0.0
+    same = (a == b) | (a.isnan() & b.isnan())
+    gap = (a - b).abs()
+    gap = torch.where(same, torch.zeros_like(gap), gap)
+    return torch.nan_to_num(gap, nan=float("inf")).max().item()
+
+
 def _flat(output: Any) -> list[Tensor]:
     if isinstance(output, Tensor):
         return [output]
@@ -65,8 +80,7 @@ def compare(ours: Callable[..., Any], reference: Callable[..., Any], *inputs: An
     for a, b in zip(ours_out, ref_out):
         if a.shape != b.shape:
             raise ValueError(f"output shapes differ: ours {tuple(a.shape)}, reference {tuple(b.shape)}")
-    value_error = max(((a.detach() - b.detach()).abs().max().item() if a.numel() else 0.0)
-                      for a, b in zip(ours_out, ref_out))
+    value_error = max((difference(a, b) for a, b in zip(ours_out, ref_out)), default=0.0)
     g = torch.Generator().manual_seed(seed)
     weights = [torch.randn(b.shape, generator=g, dtype=b.dtype if b.is_floating_point() else torch.float64).to(b.device)
                for b in ref_out]
@@ -81,7 +95,7 @@ def compare(ours: Callable[..., Any], reference: Callable[..., Any], *inputs: An
         for mine, theirs in zip(ours_grads, ref_grads):
             mine = torch.zeros(()) if mine is None else mine
             theirs = torch.zeros(()) if theirs is None else theirs
-            gradient_errors.append((mine - theirs).abs().max().item())
+            gradient_errors.append(difference(mine, theirs))
     return Comparison(value_error, gradient_errors, atol)
 
 
