@@ -24,8 +24,9 @@ def mse(predictions: Tensor, targets: Tensor) -> Tensor:
     return ((predictions - targets) ** 2).mean()
 
 
-GRADIENT_FLOOR = 1e-12
-"""PyTorch's binary_cross_entropy backward divides by max(p (1 - p), 1e-12), finite at p = 0 or 1."""
+GRADIENT_FLOOR = torch.tensor(1e-12, dtype=torch.float32).item()
+"""PyTorch's binary_cross_entropy backward divides by max(p (1 - p), 1e-12), finite at p = 0 or 1; its 1e-12 is a
+float32 constant (9.99999996e-13), which shows in float64 gradients at p = 0 or 1."""
 
 
 class _BinaryCrossEntropy(torch.autograd.Function):
@@ -79,6 +80,8 @@ def logsumexp(z: Tensor, dim: int = -1, keepdim: bool = False) -> Tensor:
     the result nor its gradient depends on it. (A row of -inf uses m = 0
     and gives -inf, not NaN.)
     """
+    if z.shape[dim] == 0:  # an empty sum: log 0 = -inf, as torch.logsumexp gives
+        return torch.log(torch.exp(z).sum(dim=dim, keepdim=keepdim))
     m = z.amax(dim=dim, keepdim=True).detach()
     m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
     out = m + torch.log(torch.exp(z - m).sum(dim=dim, keepdim=True))
