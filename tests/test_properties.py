@@ -425,11 +425,9 @@ def test_gradient_clipping_equals_torch(shapes, missing, max_norm, clip, dtype, 
 
 
 @FEW
-@given(activation=st.sampled_from(["tanh", "sigmoid", "relu", "gelu", "elu", "softplus", "leaky_relu", "step",
-                                   "identity"]),
-       loss=st.sampled_from(["cross_entropy", "mse"]), n=st.integers(1, 6), n_in=st.integers(1, 4),
+@given(loss=st.sampled_from(["cross_entropy", "mse"]), n=st.integers(1, 6), n_in=st.integers(1, 4),
        n_hidden=st.integers(1, 4), n_out=st.integers(1, 4), zero_first=st.booleans(), seed=st.integers(0, 999))
-def test_backprop_by_hand_equals_autograd(activation, loss, n, n_in, n_hidden, n_out, zero_first, seed):
+def test_backprop_by_hand_equals_autograd(loss, n, n_in, n_hidden, n_out, zero_first, seed):
     g = torch.Generator().manual_seed(seed)
     params = backprop.init_params(n_in, n_hidden, n_out, seed=seed)
     if zero_first:
@@ -437,11 +435,12 @@ def test_backprop_by_hand_equals_autograd(activation, loss, n, n_in, n_hidden, n
     X = torch.randn(n, n_in, generator=g, dtype=torch.float64)
     y = torch.randint(0, n_out, (n,), generator=g) if loss == "cross_entropy" else torch.randn(n, n_out,
                                                                                                  dtype=torch.float64)
-    _, cache = backprop.forward(params, X, y, activation, loss)
-    by_hand = backprop.backward(params, cache)
-    by_autograd = backprop.autograd_gradients(params, X, y, activation, loss)
-    for name in params:
-        torch.testing.assert_close(by_hand[name], by_autograd[name], atol=1e-12, rtol=1e-10)
+    for activation in activations.ACTIVATIONS:  # every one the forward pass accepts, step included
+        _, cache = backprop.forward(params, X, y, activation, loss)
+        by_hand = backprop.backward(params, cache)
+        by_autograd = backprop.autograd_gradients(params, X, y, activation, loss)
+        for name in params:
+            torch.testing.assert_close(by_hand[name], by_autograd[name], atol=1e-12, rtol=1e-10)
 
 
 # ------------------------------------------------------------------------------------------------ the rest
