@@ -213,7 +213,7 @@ def expect_number(value: Any, what: str = "your result", whole: bool = False) ->
     if hasattr(value, "numel") or hasattr(value, "size") and hasattr(value, "item"):  # tensors, numpy values
         count = value.numel() if hasattr(value, "numel") else value.size
         if count != 1:
-            raise Incorrect(f"{what} should be one number, got shape {tuple(value.shape)}")
+            raise Incorrect(f"{what} should be one {'whole ' if whole else ''}number, got shape {tuple(value.shape)}")
         if getattr(value, "device", None) is not None and str(value.device) == "meta":
             raise Incorrect(f"{what} is a meta tensor, which has no value")
         value = value.item()
