@@ -111,10 +111,11 @@ def fresh_generator() -> torch.Generator:
     return torch.Generator().manual_seed(int.from_bytes(os.urandom(6), "little"))
 
 
-def call(fn: Any, *args: Any, time_limit: float | None = None, **kwargs: Any) -> Any:
+def call(fn: Any, *args: Any, time_limit: float | None = None, copies: bool = True, **kwargs: Any) -> Any:
     """Call the learner's `fn` on copies of the arguments; turn every way it can fail into a verdict.
 
-    `time_limit` defaults to the module's TIME_LIMIT, read at each call (so tests can shorten it).
+    `time_limit` defaults to the module's TIME_LIMIT, read at each call (so tests can shorten it). `copies=False`
+    passes the arguments themselves: for a leaf tensor made for this call, whose gradient the check then reads.
     """
     time_limit = TIME_LIMIT if time_limit is None else time_limit
     if fn is None or fn is Ellipsis:
@@ -123,7 +124,9 @@ def call(fn: Any, *args: Any, time_limit: float | None = None, **kwargs: Any) ->
         raise Incorrect(f"expected a function, got {type(fn).__name__} {_short(fn)}")
     try:
         with _preserved():
-            return run_with_time_limit(fn, _clone(args), _clone(kwargs), time_limit)
+            if copies:
+                args, kwargs = _clone(args), _clone(kwargs)
+            return run_with_time_limit(fn, args, kwargs, time_limit)
     except NotImplementedError as exc:
         raise NotAttempted(str(exc) or "the function still raises NotImplementedError") from None
     except CheckTimeout:
