@@ -224,6 +224,8 @@ def expect_number(value: Any, what: str = "your result", whole: bool = False) ->
         kind = "a whole number" if whole else "a number"
         raise Incorrect(f"{what} should be {kind}, got {type(value).__name__} {_short(value)}")
     if whole:
+        if isinstance(value, numbers.Integral):  # exact, however large (math.isfinite would overflow)
+            return int(value)
         if not math.isfinite(value) or value != int(value):
             raise Incorrect(f"{what} should be a whole number, got {value!r}")
         return int(value)
