@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from dlcourse.checks import Incorrect, call, exercise, expect_close
+from dlcourse.checks import Incorrect, call, exercise, expect_close, fresh_generator
 
 
 def _number(value, what: str) -> float:
@@ -70,8 +70,9 @@ def matmul_intensity(answer) -> str:
 def combine_gradients(answer) -> str:
     """Check `answer(grads, sizes)`: the gradient of the mean loss over the combined batch, from each worker's
     gradient of the mean loss over its own shard of `sizes[i]` examples."""
-    g = torch.Generator().manual_seed(3)
-    for sizes in ([32, 32], [16, 16, 16, 16], [40, 24], [10, 30, 20]):
+    g = fresh_generator()  # fresh gradients on every call, and a fresh set of shard sizes
+    fresh_sizes = [int(v) for v in torch.randint(1, 50, (int(torch.randint(2, 5, (), generator=g)),), generator=g)]
+    for sizes in ([32, 32], [16, 16, 16, 16], [40, 24], [10, 30, 20], fresh_sizes):
         grads = [torch.randn(4, 3, generator=g, dtype=torch.float64) for _ in sizes]
         n = torch.tensor(sizes, dtype=torch.float64)
         stacked = torch.stack(grads)
