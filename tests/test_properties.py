@@ -8,6 +8,7 @@ the smallest input hypothesis found and the seed that reproduces it.
 """
 from __future__ import annotations
 
+import copy
 import math
 import os
 import warnings
@@ -315,6 +316,16 @@ def test_optimizers_move_parameters_as_torch_does(setting, dtype, size, steps, s
     torch.testing.assert_close(params[0], params[1], atol=1e-7 * scale, rtol=1e-7 * scale)
     state, ref_state = opts[0].state_dict()["state"], opts[1].state_dict()["state"]
     assert set(state.get(0, {})) <= set(ref_state.get(0, {})) | {"step"}, "state under torch's names"
+    # torch's state (momentum buffers, moments, step count) carries over into ours: one more step each
+    resumed = nn.Parameter(params[1].detach().clone())
+    ours_resumed = cls([resumed], **hyper)
+    ours_resumed.load_state_dict(copy.deepcopy(opts[1].state_dict()))  # loading shares tensors, as in torch
+    for p, opt in ((resumed, ours_resumed), (params[1], opts[1])):
+        opt.zero_grad()
+        bowl = (curvature * (p - target).abs() ** 2).sum()
+        (-bowl if hyper["maximize"] else bowl).backward()
+        opt.step()
+    torch.testing.assert_close(resumed, params[1], atol=1e-7 * scale, rtol=1e-7 * scale)
 
 
 @given(total=st.integers(1, 30), floor=st.floats(0.0, 0.9), every=st.integers(1, 10), gamma=st.floats(0.05, 1.0),
