@@ -34,7 +34,9 @@ def _diagnose(value: float, expected: float, what: str, mistakes: dict[str, floa
                                  "n adds. Divide by the seconds, then by 10^9.")
 def matmul_gflops(answer) -> str:
     """Check `answer(n, seconds)`: the GFLOP/s of an n x n by n x n matrix product that took `seconds`."""
-    for n, seconds in [(1000, 0.05), (64, 2e-5), (4096, 1.3)]:
+    g = fresh_generator()
+    fresh = (int(torch.randint(2, 5000, (), generator=g)), 1e-5 + torch.rand((), generator=g).item())
+    for n, seconds in [(1000, 0.05), (64, 2e-5), (4096, 1.3), fresh]:
         got = _number(call(answer, n, seconds), f"your GFLOP/s for n = {n}")
         _diagnose(got, 2 * n**3 / seconds / 1e9, f"n = {n}, {seconds} s", {
             "the factor 2 is missing: each of the n^3 terms costs a multiply *and* an add": n**3 / seconds / 1e9,
@@ -50,7 +52,9 @@ def matmul_gflops(answer) -> str:
                                        "and the processor: read A and B, write C.")
 def matmul_intensity(answer) -> str:
     """Check `answer(n, bytes_per_element)`: FLOPs per byte of an n x n matrix product, counting 3n^2 numbers moved."""
-    for n, size in [(1024, 4), (64, 8), (10, 2)]:
+    g = fresh_generator()
+    fresh = (int(torch.randint(2, 5000, (), generator=g)), [1, 2, 4, 8][int(torch.randint(0, 4, (), generator=g))])
+    for n, size in [(1024, 4), (64, 8), (10, 2), fresh]:
         got = _number(call(answer, n, size), f"your intensity for n = {n}")
         flops = 2 * n**3
         _diagnose(got, flops / (3 * n * n * size), f"n = {n}, {size} bytes per number", {
