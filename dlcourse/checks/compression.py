@@ -10,14 +10,17 @@ from dlcourse.checks import Incorrect, call, exercise, expect_close, expect_numb
 from dlcourse.compression import Int8Linear, distillation_loss as _distillation_loss, magnitude_mask, size_bytes
 
 _g = torch.Generator().manual_seed(5)
-_W = torch.randn(6, 8, generator=_g, dtype=torch.float64)
+_W = _W0 = torch.randn(6, 8, generator=_g, dtype=torch.float64)
 
 
 @exercise("prune by magnitude", hint="Rank the weights by their absolute value |w|; zero the smallest "
                                      "round(sparsity * w.numel()) of them and keep the others unchanged.")
 def prune_by_magnitude(answer) -> str:
     """Check `answer(w, sparsity)`: w with its `sparsity` fraction of smallest-magnitude entries set to 0."""
-    for amount in (0.75, 0.5):
+    g = fresh_generator()
+    fresh_w = torch.randn(int(torch.randint(2, 9, (), generator=g)), int(torch.randint(2, 9, (), generator=g)),
+                          generator=g, dtype=torch.float64)
+    for _W, amount in ((_W0, 0.75), (_W0, 0.5), (fresh_w, 0.25 + 0.5 * torch.rand((), generator=g).item())):
         got = call(answer, _W, amount)
         k = round(amount * _W.numel())
         order = _W.abs().reshape(-1).argsort()
@@ -27,7 +30,7 @@ def prune_by_magnitude(answer) -> str:
         signed[_W.reshape(-1).argsort()[:k]] = 0
         inverse = _W * magnitude_mask(_W, 1 - amount)
         per_row = torch.stack([row * magnitude_mask(row, amount) for row in _W])
-        expect_close(got, _W * magnitude_mask(_W, amount), f"your pruned weights at sparsity {amount}", mistakes={
+        expect_close(got, _W * magnitude_mask(_W, amount), f"your pruned weights at sparsity {amount:.3g}", mistakes={
             "you removed the LARGEST weights; magnitude pruning removes the smallest |w|":
                 largest.reshape(_W.shape),
             "you ranked by the signed value w, so large negative weights were pruned; rank by |w|":

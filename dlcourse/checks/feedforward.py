@@ -13,7 +13,9 @@ _SIZES = [[64, 128, 10], [2, 3, 1], [1, 64, 64, 1], [784, 256, 128, 10]]
                                       "n_out biases; add the layers up.")
 def mlp_parameters(answer) -> str:
     """Check `answer(sizes)`: the number of weights and biases of a fully connected net with these widths."""
-    for sizes in _SIZES:
+    g = fresh_generator()
+    fresh = [int(v) for v in torch.randint(1, 300, (int(torch.randint(2, 6, (), generator=g)),), generator=g)]
+    for sizes in _SIZES + [fresh]:
         got = call(answer, list(sizes))
         if isinstance(got, float) or isinstance(got, torch.Tensor) and got.is_floating_point():
             raise Incorrect(f"for sizes {sizes} you return {got!r:.80}; a count is a whole number (int)")

@@ -33,7 +33,7 @@ def _close(value: torch.Tensor, expected: torch.Tensor, what: str, mistakes: dic
 @exercise("RY gate", hint="RY(θ) = [[cos(θ/2), -sin(θ/2)], [sin(θ/2), cos(θ/2)]]: a real matrix of the half angle.")
 def ry_gate(answer) -> str:
     """Check `answer(theta)`: the 2 x 2 matrix of RY(θ) = exp(-i θ Y / 2)."""
-    for theta in _ANGLES:
+    for theta in _ANGLES + (round(torch.rand((), generator=fresh_generator()).item() * 6 - 3, 4),):
         got = _complex(call(answer, torch.tensor(theta, dtype=torch.float64)), f"your RY({theta})")
         if got.shape != (2, 2):
             raise Incorrect(f"a one-qubit gate is 2 x 2, yours is {tuple(got.shape)}")

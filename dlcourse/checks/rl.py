@@ -33,19 +33,23 @@ def _forward(rewards: list[float], gamma: float) -> torch.Tensor:
 @exercise("discounted returns", hint="Walk backwards: G_T = r_T, then G_t = r_t + gamma * G_{t+1}.")
 def discounted_returns(answer) -> str:
     """Check `answer(rewards, gamma)`: the returns-to-go G_t = sum_k gamma^k r_{t+k}, one per step."""
-    got = _real(call(answer, list(_REWARDS), _GAMMA), "your returns")
-    r = torch.tensor(_REWARDS, dtype=torch.float64)
-    powers = _GAMMA ** torch.arange(len(r), dtype=torch.float64)
-    expect_close(got, _returns(_REWARDS, _GAMMA), "your returns", atol=1e-6, mistakes={
-        "you discounted in the wrong direction: G_t sums the rewards that come *after* step t, "
-        "so accumulate from the last step backwards": _forward(_REWARDS, _GAMMA),
-        "gamma is missing: these are undiscounted sums of the future rewards": r.flip(0).cumsum(0).flip(0),
-        "those are the discounted rewards gamma^t r_t, not their sums from step t on": powers * r,
-        "every step got the return of the whole episode; G_t starts counting at step t":
-            _returns(_REWARDS, _GAMMA)[0].repeat(len(r)),
-        "the discount restarts at each step t: G_t = r_t + gamma r_{t+1} + ..., not gamma^(t+k) r_{t+k}":
-            (powers * r).flip(0).cumsum(0).flip(0),
-    })
+    g = fresh_generator()
+    fresh = ([round(v, 3) for v in (torch.randn(int(torch.randint(2, 12, (), generator=g)), generator=g) * 2).tolist()],
+             round(0.5 + 0.49 * torch.rand((), generator=g).item(), 3))
+    for rewards, gamma in ((_REWARDS, _GAMMA), fresh):
+        got = _real(call(answer, list(rewards), gamma), "your returns")
+        r = torch.tensor(rewards, dtype=torch.float64)
+        powers = gamma ** torch.arange(len(r), dtype=torch.float64)
+        expect_close(got, _returns(rewards, gamma), "your returns", atol=1e-6, mistakes={
+            "you discounted in the wrong direction: G_t sums the rewards that come *after* step t, "
+            "so accumulate from the last step backwards": _forward(rewards, gamma),
+            "gamma is missing: these are undiscounted sums of the future rewards": r.flip(0).cumsum(0).flip(0),
+            "those are the discounted rewards gamma^t r_t, not their sums from step t on": powers * r,
+            "every step got the return of the whole episode; G_t starts counting at step t":
+                _returns(rewards, gamma)[0].repeat(len(r)),
+            "the discount restarts at each step t: G_t = r_t + gamma r_{t+1} + ..., not gamma^(t+k) r_{t+k}":
+                (powers * r).flip(0).cumsum(0).flip(0),
+        })
     one = expect_tensor(_real(call(answer, [5.0], _GAMMA), "your returns"), (1,), "your returns for a one-step episode")
     if abs(one.reshape(-1)[0].item() - 5.0) > 1e-6:
         raise Incorrect(f"a one-step episode with reward 5 has return 5, you gave {one.reshape(-1)[0].item():.4g}")

@@ -118,7 +118,8 @@ def _whole_number(value, what: str) -> int:
                                  "two bias vectors of length H (PyTorch keeps b_ih and b_hh).")
 def lstm_parameters(answer) -> str:
     """Check `answer(input_size, hidden_size)`: the number of parameters of nn.LSTM(input_size, hidden_size)."""
-    for d, h in [(10, 20), (3, 7), (1, 1)]:
+    fresh = tuple(int(v) for v in torch.randint(1, 200, (2,), generator=fresh_generator()))
+    for d, h in [(10, 20), (3, 7), (1, 1), fresh]:
         got = call(answer, d, h)
         if got is None:
             raise NotAttempted("the function returns None")
