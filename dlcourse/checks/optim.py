@@ -113,6 +113,15 @@ def adam_step(answer) -> str:
     param1, _, _ = _pair(first, "your adam_step", ("param", "m", "v"))
     expect_close(param1, _P - lr * _G / (_G.abs() + 1e-8), "your first step (t = 1, m = v = 0)", rtol=1e-7,
                  atol=1e-10)
+    g = fresh_generator()  # one more step, with everything drawn anew
+    size, t = int(torch.randint(2, 8, (), generator=g)), int(torch.randint(1, 30, (), generator=g))
+    p0, g0, m0 = (torch.randn(size, generator=g, dtype=torch.float64) for _ in range(3))
+    v0 = torch.rand(size, generator=g, dtype=torch.float64) ** 2
+    hyper = (10 ** -torch.randint(1, 4, (), generator=g).item(), 0.5 + 0.45 * torch.rand((), generator=g).item(),
+             0.9 + 0.099 * torch.rand((), generator=g).item(), 1e-8)
+    fresh = _pair(call(answer, p0, g0, m0, v0, t, *hyper), "your adam_step", ("param", "m", "v"), size)
+    for got, want, name in zip(fresh, _adam_reference(p0, g0, m0, v0, t, *hyper), ("parameter", "m", "v")):
+        expect_close(got, want, f"your new {name} for a second, random step (t = {t})", rtol=1e-7, atol=1e-10)
     return ("Correct. On the first step the corrected update is lr * grad / |grad|: every parameter moves by about "
             "lr, however small its gradient.")
 
@@ -125,7 +134,11 @@ _A2 = torch.diag(torch.tensor([0.5, 8.0, 2.0], dtype=torch.float64))
                                                "by 1 - lr * eigenvalue; all those factors must stay inside (-1, 1).")
 def largest_stable_lr(answer) -> str:
     """Check `answer(A)` -> the rate above which gradient descent on w·Aw / 2 diverges: 2 / (largest eigenvalue)."""
-    for A in (_A1, _A2):
+    g = fresh_generator()
+    n = int(torch.randint(2, 6, (), generator=g))
+    root = torch.randn(n, n, generator=g, dtype=torch.float64)
+    fresh = root @ root.T + 0.1 * torch.eye(n, dtype=torch.float64)  # symmetric positive definite, drawn anew
+    for A in (_A1, _A2, fresh):
         value = call(answer, A)
         if value is None:
             raise NotAttempted("the function returns None")
