@@ -85,6 +85,13 @@ def correlate2d(answer) -> str:
     square = call(answer, _IMAGE[:5, :5], torch.ones(2, 2, dtype=torch.float64))
     expect_close(square, _correlate(_IMAGE[:5, :5], torch.ones(2, 2, dtype=torch.float64)),
                  "your output for a 5x5 image and a 2x2 kernel of ones")
+    g = fresh_generator()
+    kh, kw = (int(v) for v in torch.randint(1, 4, (2,), generator=g))
+    image = torch.randn(kh + int(torch.randint(0, 6, (), generator=g)), kw + int(torch.randint(0, 6, (), generator=g)),
+                        generator=g, dtype=torch.float64)
+    kernel = torch.randn(kh, kw, generator=g, dtype=torch.float64)
+    expect_close(call(answer, image, kernel), _correlate(image, kernel),
+                 f"your output for a random {tuple(image.shape)} image and {tuple(kernel.shape)} kernel")
     return "Your correlation equals F.conv2d on a single channel."
 
 
