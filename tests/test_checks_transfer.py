@@ -78,3 +78,17 @@ def test_an_endless_answer_is_stopped():
 
     verdict = getattr(check, CHECKS[0])(endless)
     assert verdict.status == "incorrect" and "finish" in verdict.message
+
+
+def test_count_trainable_takes_numpy_counts_and_is_not_fooled_by_unfreezing():
+    """Issue 17: np.int64 counts got "expected a whole number, got int64"; the reference came after the answer."""
+    import numpy as np
+    count = lambda m: np.int64(sum(p.numel() for p in m.parameters() if p.requires_grad))
+    assert check.count_trainable(count).status == CORRECT
+
+    def unfreezes(m):
+        for p in m.parameters():
+            p.requires_grad_(True)
+        return sum(p.numel() for p in m.parameters() if p.requires_grad)
+
+    diagnosis(check.count_trainable(unfreezes), "every parameter")

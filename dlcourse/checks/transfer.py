@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlcourse.checks import Incorrect, call, exercise
+from dlcourse.checks import Incorrect, call, exercise, expect_number
 from dlcourse.transfer import Net
 
 
@@ -53,25 +53,24 @@ def count_trainable(answer) -> str:
     model = _model()
     for p in model.body.parameters():
         p.requires_grad_(False)
-    got = call(answer, model)
-    if got is None:
-        raise Incorrect("your function returned None: did you forget to `return` the count?")
-    if isinstance(got, torch.Tensor) and got.numel() == 1:
-        got = got.item()
-    if not isinstance(got, (int, float)) or isinstance(got, bool):
-        raise Incorrect(f"expected a whole number, got {type(got).__name__}")
+    # the reference first: the answer could switch requires_grad back on
     everything = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     frozen = everything - trainable
     tensors = sum(1 for p in model.parameters() if p.requires_grad)
+    n_tensors = len(list(model.parameters()))
+    got = call(answer, model)
+    if got is None:
+        raise Incorrect("your function returned None: did you forget to `return` the count?")
+    got = expect_number(got, "your count", whole=True)  # ints, numpy integers (np.int64) and 1-element tensors
     if got == trainable:
-        if call(answer, _model()) != everything:
+        if expect_number(call(answer, _model()), "your count", whole=True) != everything:
             raise Incorrect("right for this model, but wrong for a model with nothing frozen")
         return f"{trainable} of {everything} parameters train: the head's weights and biases."
     if got == everything:
         raise Incorrect(f"{got} counts every parameter, frozen ones too: keep only those with requires_grad")
     if got == frozen:
         raise Incorrect(f"{got} counts the frozen parameters, not the trainable ones")
-    if got in (tensors, len(list(model.parameters()))):
+    if got in (tensors, n_tensors):
         raise Incorrect(f"{got} counts parameter tensors; count their elements with p.numel()")
     raise Incorrect(f"got {got}, expected {trainable}")
