@@ -8,7 +8,8 @@ Usage (one documented command, `make robustness`):
     python benchmarks/robustness.py book/architectures/rnn.ipynb --seeds 0-9 --threads 1
 
 Each run is a fresh kernel with `DLCOURSE_SEED`, `DLCOURSE_THREADS` (and OMP_NUM_THREADS) set and claims
-non-strict, so that one failed claim does not hide the others. Runs go two at a time (`--jobs`): with one thread
+non-strict, so that one failed claim does not hide the others (and OMP_WAIT_POLICY=PASSIVE: two runs of two threads on
+two cores otherwise spin-wait for each other, up to 90 times slower, without changing a number). Runs go two at a time (`--jobs`): with one thread
 each they fill the two cores of the course's reference machine. Writes benchmarks/results/claims.json and
 claims.md (the appendix page "Claims" shows them); with notebooks named, only their rows are replaced.
 Exit status 1 when a claim failed in some run or a notebook raised.
@@ -47,7 +48,7 @@ def execute(path: Path, seed: int, threads: int) -> dict:
         claims_file = Path(tmp) / "claims.jsonl"
         env = dict(os.environ, DLCOURSE_SEED=str(seed), DLCOURSE_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                    MKL_NUM_THREADS=str(threads), DLCOURSE_STRICT="0", DLCOURSE_CLAIMS_FILE=str(claims_file),
-                   MPLBACKEND="Agg")
+                   MPLBACKEND="Agg", OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, __file__, "--execute-one", str(path)], env=env, cwd=ROOT,
                               capture_output=True, text=True)
