@@ -227,9 +227,6 @@ WITHOUT_A_FRESH_INPUT = {
     "shift_kernel": "takes no input: one kernel, applied to a test image in every direction",
     "inverted_dropout": "random by nature: two calls must drop different elements, and p = 0 and 1 are tried",
     "xavier_uniform": "random by nature: its statistics are checked on a large draw for two gains",
-    "frames_to_keys": "four label sequences chosen to separate the typical mistakes",
-    "freeze_body": "checked on the chapter's model: which parameters train",
-    "count_trainable": "checked on the chapter's model with a frozen body",
 }
 """The checks that need no input drawn afresh, and why; every other check must draw one on every call."""
 

@@ -82,17 +82,31 @@ def decoder_input(answer) -> str:
 
 
 _CASES = [[0, 0, 3, 3, 3, 0, 0, 3, 3, 0, 5, 5, 5], [1, 1, 0, 0, 12, 12, 12, 0, 2, 2], [0, 0, 0], [7, 7, 7, 7]]
+"""Fixed label sequences chosen to separate the typical mistakes (a key pressed twice, silence, a lone key)."""
+
+
+def _fresh_labels(g: torch.Generator) -> list[int]:
+    """A fresh label sequence of 3 to 8 runs of 1 to 4 frames, none of the fixed `_CASES`: at least one key, and
+    runs of silence and of keys alternating or repeating as in a real clip."""
+    while True:
+        runs = int(torch.randint(3, 9, (), generator=g))
+        labels: list[int] = []
+        for _ in range(runs):
+            label = int(torch.randint(0, len(audio.KEYS) + 1, (), generator=g))
+            labels += [label] * int(torch.randint(1, 5, (), generator=g))
+        if any(labels) and labels not in _CASES:
+            return labels
 
 
 @exercise("reading keys off frames", hint="Walk through the labels; start a new key whenever the label changes to a "
                                          "non-silence value. Label k means KEYS[k - 1].")
 def frames_to_keys(answer) -> str:
     """Check `answer(labels)`: the key string of a list of frame labels (0 = silence, k = KEYS[k - 1])."""
-    for labels in _CASES:
+    for labels in _CASES + [_fresh_labels(fresh_generator())]:
+        expected = audio.collapse(torch.tensor(labels), min_run=1)  # before the answer runs on these labels
         got = call(answer, list(labels))
         if got is None:
             raise NotAttempted("the function returns None")
-        expected = audio.collapse(torch.tensor(labels), min_run=1)
         if not isinstance(got, str):
             raise Incorrect(f"return a string of keys such as {expected!r}, got {type(got).__name__}")
         if got == expected:
