@@ -275,7 +275,7 @@ class RangeTest:
     smoothed: Tensor
 
     def suggestion(self, divide: float = 10.0) -> float:
-        """A rate `divide` times below the one where the smoothed loss was lowest (Smith's rule of thumb)."""
+        """A rate `divide` times below the one where the smoothed loss was lowest (fastai's rule of thumb for its learning-rate finder)."""
         return self.rates[int(self.smoothed.argmin())].item() / divide
 
 
