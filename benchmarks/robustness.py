@@ -11,7 +11,7 @@ Each run is a fresh kernel with `DLCOURSE_SEED`, `DLCOURSE_THREADS` (and OMP_NUM
 non-strict, so that one failed claim does not hide the others (and OMP_WAIT_POLICY=PASSIVE: two runs of two threads on
 two cores otherwise spin-wait for each other, up to 90 times slower, without changing a number). Runs go two at a time (`--jobs`): with one thread
 each they fill the two cores of the course's reference machine. Writes benchmarks/results/claims.json and
-claims.md (the appendix page "Claims" shows them); with notebooks named, only their rows are replaced.
+claims.md (the appendix page "Claims" shows them); with notebooks named, only the runs made are replaced.
 Exit status 1 when a claim failed in some run or a notebook raised.
 """
 from __future__ import annotations
@@ -137,8 +137,8 @@ def main() -> int:
             fcntl.flock(lock, fcntl.LOCK_EX)
             previous = (json.loads(RESULTS.read_text()) if RESULTS.exists() and args.notebooks
                         else {"runs": [], "grid": grid})
-            names = {r["notebook"] for r in runs}
-            kept = [r for r in previous["runs"] if r["notebook"] not in names]
+            done = {(r["notebook"], r["seed"], r["threads"]) for r in runs}
+            kept = [r for r in previous["runs"] if (r["notebook"], r["seed"], r["threads"]) not in done]
             all_runs = sorted(kept + runs, key=lambda r: (r["notebook"], r["threads"], r["seed"]))
             all_rows = summarise(all_runs)
             order = {p.relative_to(ROOT).as_posix(): i for i, p in enumerate(book_notebooks())}
