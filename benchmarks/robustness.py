@@ -90,18 +90,38 @@ def summarise(runs: list[dict]) -> list[dict]:
     return out
 
 
+def span(values: set[int]) -> str:
+    ordered = sorted(values)
+    if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
+        return f"{ordered[0]}-{ordered[-1]}"
+    return ",".join(map(str, ordered))
+
+
+def describe(runs: list[dict]) -> str:
+    """The grid the runs cover, e.g. "seeds 0-4 x threads 1,2" (per group of notebooks where they differ)."""
+    grids: dict[str, set] = {}
+    for r in runs:
+        grids.setdefault(r["notebook"], set()).add((r["seed"], r["threads"]))
+    groups: dict[str, int] = {}
+    for pairs in grids.values():
+        seeds, threads = {s for s, _ in pairs}, {t for _, t in pairs}
+        text = (f"seeds {span(seeds)} x threads {span(threads)}" if len(pairs) == len(seeds) * len(threads)
+                else f"{len(pairs)} (seed, threads) runs")
+        groups[text] = groups.get(text, 0) + 1
+    if len(groups) == 1:
+        return next(iter(groups))
+    return "; ".join(f"{text} ({n} notebooks)" for text, n in sorted(groups.items(), key=lambda kv: -kv[1]))
+
+
 def table(rows: list[dict], runs: list[dict], grid: str) -> tuple[str, list[str], list[list[str]]]:
     """The intro line, header and rows of the claims table."""
     from dlcourse.claims import number
 
     failed = [r for r in rows if r["failed_runs"]]
     errors = [r for r in runs if r["error"]]
-    slowest = max(runs, key=lambda r: r["seconds"]) if runs else None
     intro = (f"{len(rows)} claims in {len({r['notebook'] for r in rows})} notebooks, {grid}: "
              f"{len(rows) - len(failed)} hold in every run" + (f", {len(failed)} fail in some run" if failed else "")
-             + (f"; {len(errors)} runs raised an error" if errors else "") + "."
-             + (f" Slowest run: {Path(slowest['notebook']).stem}, {slowest['seconds']} s (seed {slowest['seed']}, "
-                f"{slowest['threads']} threads)." if slowest else ""))
+             + (f"; {len(errors)} runs raised an error" if errors else "") + ".")
     header = ["notebook", "claim", "bound", "min", "median", "max", "smallest margin", "runs failed"]
     body = [[Path(r["notebook"]).stem, f"`{r['claim']}`", r["bound"], number(r["min"]), number(r["median"]),
              number(r["max"]), number(r["smallest_margin"]), f"{r['failed_runs']} of {r['runs']}"] for r in rows]
@@ -115,10 +135,20 @@ def main() -> int:
     parser.add_argument("--threads", default="1,2", help="thread counts, e.g. 1,2 (default)")
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     parser.add_argument("--no-write", action="store_true", help="print the table, keep the committed results")
+    parser.add_argument("--tabulate", action="store_true", help="only rewrite the tables from the committed runs")
     parser.add_argument("--execute-one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.execute_one:
         return execute_one(args.execute_one)
+    if args.tabulate:
+        runs = json.loads(RESULTS.read_text())["runs"]
+        rows = summarise(runs)
+        order = {p.relative_to(ROOT).as_posix(): i for i, p in enumerate(book_notebooks())}
+        rows.sort(key=lambda r: order.get(r["notebook"], 99))
+        grid = describe(runs)
+        compact = [{k: v for k, v in r.items() if k != "values"} for r in rows]
+        write("claims", *table(rows, runs, grid), {"grid": grid, "runs": runs, "claims": compact})
+        return 1 if any(r["failed_runs"] for r in rows) else 0
     paths = [p.resolve() for p in args.notebooks] or book_notebooks()
     seeds, threads = seed_list(args.seeds), [int(t) for t in args.threads.split(",")]
     jobs = [(p, s, t) for p in paths for t in threads for s in seeds]
@@ -143,8 +173,7 @@ def main() -> int:
             all_rows = summarise(all_runs)
             order = {p.relative_to(ROOT).as_posix(): i for i, p in enumerate(book_notebooks())}
             all_rows.sort(key=lambda r: order.get(r["notebook"], 99))
-            if kept and previous.get("grid") != grid:
-                grid = f"{grid} (some notebooks: {previous.get('grid')})"
+            grid = describe(all_runs)
             compact = [{k: v for k, v in r.items() if k != "values"} for r in all_rows]  # the runs hold the values
             write("claims", *table(all_rows, all_runs, grid), {"grid": grid, "runs": all_runs, "claims": compact})
     else:
