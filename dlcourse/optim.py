@@ -275,8 +275,7 @@ class RangeTest:
     smoothed: Tensor
 
     def suggestion(self, divide: float = 10.0) -> float:
-        """A rate `divide` times below the one where the smoothed loss was lowest (fastai's rule of thumb for its
-        learning-rate finder; Smith's own range test reads accuracy and takes a third to a quarter of the maximum)."""
+        """A rate `divide` times below the one where the smoothed loss was lowest (fastai's rule of thumb)."""
         return self.rates[int(self.smoothed.argmin())].item() / divide
 
 

@@ -28,7 +28,9 @@ import pytest
 import yaml
 from playwright.sync_api import sync_playwright
 
-pytestmark = pytest.mark.site
+# The first site test builds the book (every notebook executed), which outlasts the suite's 600 s per test on a
+# loaded two-core machine; the build has its own limit (BUILD_TIMEOUT_S).
+pytestmark = [pytest.mark.site, pytest.mark.timeout(2400)]
 
 ROOT = Path(__file__).resolve().parent.parent
 MATHJAX = ROOT / "_vendor" / "vendor" / "mathjax" / "tex-chtml.js"
