@@ -60,17 +60,11 @@ def test_endless_loop_is_stopped(monkeypatch):
         while True:
             pass
 
-    def stubborn():  # swallows the first interruption and loops again
-        while True:
-            try:
-                while True:
-                    pass
-            except BaseException:
-                pass
-
     start = time.perf_counter()
     assert "did not finish" in check_loop(endless).message
     assert time.perf_counter() - start < 5
+    from test_checks_isolation import stubborn  # swallows every interruption and loops again
+
     verdict = check_loop(stubborn)  # survives every interruption: the child process is killed
     assert verdict.status == INCORRECT and "even when interrupted" in verdict.message
     assert time.perf_counter() - start < 8
