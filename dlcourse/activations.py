@@ -15,9 +15,16 @@ from torch import Tensor
 
 
 def sigmoid(z: Tensor) -> Tensor:
-    """1 / (1 + e^-z), computed so that neither branch overflows."""
-    e = torch.exp(-z.abs())
-    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    """1 / (1 + e^-z), computed so that neither branch overflows.
+
+    Each branch sees z itself (not |z|, whose gradient at 0 is 0) where it is chosen and a harmless 0 elsewhere,
+    so autograd's gradient is s (1 - s) everywhere, 1/4 at z = 0 included.
+    """
+    positive = z >= 0
+    zero = torch.zeros_like(z)
+    z_pos, z_neg = torch.where(positive, z, zero), torch.where(positive, zero, z)
+    e_neg = torch.exp(z_neg)
+    return torch.where(positive, 1 / (1 + torch.exp(-z_pos)), e_neg / (1 + e_neg))
 
 
 def sigmoid_derivative(z: Tensor) -> Tensor:
@@ -52,11 +59,14 @@ def leaky_relu_derivative(z: Tensor, slope: float = 0.01) -> Tensor:
 
 
 def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
-    return torch.where(z > 0, z, alpha * torch.expm1(torch.minimum(z, torch.zeros_like(z))))
+    # where, not minimum(z, 0): minimum splits its gradient at a tie, which made the slope at 0 alpha / 2
+    negative = torch.where(z > 0, torch.zeros_like(z), z)
+    return torch.where(z > 0, z, alpha * torch.expm1(negative))
 
 
 def elu_derivative(z: Tensor, alpha: float = 1.0) -> Tensor:
-    return torch.where(z > 0, torch.ones_like(z), alpha * torch.exp(torch.minimum(z, torch.zeros_like(z))))
+    negative = torch.where(z > 0, torch.zeros_like(z), z)
+    return torch.where(z > 0, torch.ones_like(z), alpha * torch.exp(negative))
 
 
 def gelu(z: Tensor) -> Tensor:

@@ -101,6 +101,8 @@ class Variable:
         if not isinstance(k, (int, float)):
             raise TypeError("Variable ** k: the exponent must be a number (use exp and log for a Variable power)")
         a = self.data
+        if k == 0:  # a ** 0 = 1 is constant; k a^(k-1) would be 0 * inf = NaN at a = 0 (torch gives 0)
+            return self._child(torch.ones_like(a), (self,), "**0", lambda g: (torch.zeros_like(a),))
         return self._child(a ** k, (self,), f"**{k:g}", lambda g: (g * k * a ** (k - 1),))
 
     def __radd__(self, other) -> Variable:
@@ -117,7 +119,11 @@ class Variable:
 
     def __matmul__(self, other) -> Variable:
         other = self._lift(other)
-        if self.ndim == 1 and other.ndim == 1:  # vector · vector
+        if self.ndim == 0 or other.ndim == 0:
+            raise RuntimeError("both arguments to matmul need to be at least 1D, as in torch")
+        if self.ndim == 1 and other.ndim == 1:  # vector · vector; `*` would broadcast a length-1 vector
+            if self.shape != other.shape:
+                raise RuntimeError(f"inconsistent vector sizes for @: {self.shape[0]} and {other.shape[0]}")
             return (self * other).sum()
         if self.ndim == 1:  # a vector on the left is a one-row matrix
             out = self.reshape(1, -1) @ other

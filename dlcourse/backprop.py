@@ -88,8 +88,10 @@ def autograd_gradients(params: Params, X: Tensor, y: Tensor, activation: str = "
     """The same gradients from PyTorch's autograd, on copies of the parameters."""
     leaves = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
     value, _ = forward(leaves, X, y, activation, loss)
-    grads = torch.autograd.grad(value, list(leaves.values()))
-    return dict(zip(leaves, grads))
+    # A step activation cuts the first layer from the graph (its derivative is 0 everywhere): its gradient is zero,
+    # as `backward` says, not an error.
+    grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
+    return {k: torch.zeros_like(leaves[k]) if g is None else g for k, g in zip(leaves, grads)}
 
 
 def numerical_gradient(f: Callable[[], Tensor], x: Tensor, eps: float = 1e-6, central: bool = True) -> Tensor:

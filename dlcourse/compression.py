@@ -147,9 +147,13 @@ def dequantize(q: Tensor, scale: Tensor) -> Tensor:
 
 
 def _int_mm_supported(a: Tensor, b_t: Tensor) -> bool:
-    """Whether `torch._int_mm` accepts these int8 operands: any shape on CPU; on CUDA > 16 rows, sizes % 8 == 0."""
+    """Whether `torch._int_mm` gives exact results for these int8 operands.
+
+    On CPU: every shape but an inner size of 1, where the kernel returns garbage that changes from run to run
+    (torch 2.13, with the transposed weight we pass). On CUDA: > 16 rows and sizes divisible by 8.
+    """
     if a.device.type == "cpu":
-        return True
+        return a.shape[1] > 1
     return a.device.type == "cuda" and a.shape[0] > 16 and a.shape[1] % 8 == 0 and b_t.shape[0] % 8 == 0
 
 

@@ -76,10 +76,15 @@ def avg_pool2d(x: Tensor, kernel_size: int | tuple[int, int], stride: int | tupl
 
 def _pool(x: Tensor, kernel_size, stride, padding, how: str) -> Tensor:
     stride = stride if stride is not None else kernel_size
-    fill = float("-inf") if how == "max" else 0.0
-    cols = unfold(x, kernel_size, stride, padding, pad_value=fill)  # (N, oh, ow, kh*kw, C)
-    pooled = cols.amax(3) if how == "max" else cols.mean(3)
-    return pooled.permute(0, 3, 1, 2)
+    if how == "mean":
+        return unfold(x, kernel_size, stride, padding).mean(3).permute(0, 3, 1, 2)
+    cols = unfold(x, kernel_size, stride, padding, pad_value=float("-inf"))  # (N, oh, ow, kh*kw, C)
+    # The gradient goes to one winner per window, the first maximum in reading order, as in torch; `amax` would
+    # split it among tied maxima (an all-zero window after a ReLU). Padding never wins, even over -inf.
+    inside = unfold(torch.ones_like(x[:1, :1]), kernel_size, stride, padding).bool()
+    winners = ((cols == cols.amax(3, keepdim=True)) & inside).to(torch.uint8)
+    first = winners.argmax(3, keepdim=True)  # argmax returns the first of equal values
+    return cols.gather(3, first).squeeze(3).permute(0, 3, 1, 2)
 
 
 def conv2d_loops(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -125,6 +130,8 @@ def shift_images(images: Tensor, dy: int, dx: int) -> Tensor:
     """Move images (..., H, W) by dy rows and dx columns, filling the uncovered border with zeros."""
     out = torch.zeros_like(images)
     h, w = images.shape[-2:]
+    if abs(dy) >= h or abs(dx) >= w:  # moved out of the frame entirely: only border is left
+        return out
     out[..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
         images[..., max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
     return out

@@ -6,6 +6,7 @@ exactly the same numbers. Used by the chapter "Vanishing and exploding gradients
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 from torch import Tensor
@@ -15,7 +16,11 @@ GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0)}
 
 
 def gain(nonlinearity: str, negative_slope: float = 0.01) -> float:
-    """The gain of `nonlinearity` (as `torch.nn.init.calculate_gain`), leaky ReLU included."""
+    """The gain of `nonlinearity` (as `torch.nn.init.calculate_gain`), leaky ReLU included.
+
+    Alone, leaky ReLU's slope defaults to 0.01 as in `calculate_gain`; the kaiming functions pass their `a`, which
+    defaults to 0 as in `torch.nn.init.kaiming_*` (gain sqrt(2)).
+    """
     if nonlinearity == "leaky_relu":
         return math.sqrt(2.0 / (1 + negative_slope ** 2))
     if nonlinearity not in GAINS:
@@ -45,6 +50,14 @@ def kaiming_std(shape: tuple[int, ...] | torch.Size, gain: float = math.sqrt(2.0
     return gain / math.sqrt(fan_in if mode == "fan_in" else fan_out)
 
 
+def _empty(tensor: Tensor) -> bool:
+    """Whether `tensor` has no elements: then there is nothing to fill (and a fan may be 0), so warn as torch does."""
+    if tensor.numel() == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
+
+
 def _uniform(tensor: Tensor, std: float, generator: torch.Generator | None) -> Tensor:
     bound = math.sqrt(3.0) * std  # U(-a, a) has standard deviation a / sqrt(3)
     with torch.no_grad():
@@ -58,24 +71,32 @@ def _normal(tensor: Tensor, std: float, generator: torch.Generator | None) -> Te
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: torch.Generator | None = None) -> Tensor:
     """Fill `tensor` from U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
+    if _empty(tensor):
+        return tensor
     return _uniform(tensor, xavier_std(tensor.shape, gain), generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: torch.Generator | None = None) -> Tensor:
     """Fill `tensor` from N(0, std²) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    if _empty(tensor):
+        return tensor
     return _normal(tensor, xavier_std(tensor.shape, gain), generator)
 
 
 def kaiming_uniform_(tensor: Tensor, mode: str = "fan_in", nonlinearity: str = "relu",
-                     generator: torch.Generator | None = None) -> Tensor:
-    """Fill `tensor` from U(-a, a) with a = gain * sqrt(3 / fan)."""
-    return _uniform(tensor, kaiming_std(tensor.shape, gain(nonlinearity), mode), generator)
+                     generator: torch.Generator | None = None, a: float = 0.0) -> Tensor:
+    """Fill `tensor` from U(-b, b) with b = gain * sqrt(3 / fan); `a` is leaky ReLU's negative slope (torch's a)."""
+    if _empty(tensor):
+        return tensor
+    return _uniform(tensor, kaiming_std(tensor.shape, gain(nonlinearity, a), mode), generator)
 
 
 def kaiming_normal_(tensor: Tensor, mode: str = "fan_in", nonlinearity: str = "relu",
-                    generator: torch.Generator | None = None) -> Tensor:
-    """Fill `tensor` from N(0, std²) with std = gain / sqrt(fan)."""
-    return _normal(tensor, kaiming_std(tensor.shape, gain(nonlinearity), mode), generator)
+                    generator: torch.Generator | None = None, a: float = 0.0) -> Tensor:
+    """Fill `tensor` from N(0, std²) with std = gain / sqrt(fan); `a` is leaky ReLU's negative slope (torch's a)."""
+    if _empty(tensor):
+        return tensor
+    return _normal(tensor, kaiming_std(tensor.shape, gain(nonlinearity, a), mode), generator)
 
 
 def pytorch_default_std(shape: tuple[int, ...] | torch.Size) -> float:

@@ -24,11 +24,42 @@ def mse(predictions: Tensor, targets: Tensor) -> Tensor:
     return ((predictions - targets) ** 2).mean()
 
 
+GRADIENT_FLOOR = torch.tensor(1e-12, dtype=torch.float32).item()
+"""PyTorch's binary_cross_entropy backward divides by max(p (1 - p), 1e-12), finite at p = 0 or 1; its 1e-12 is a
+float32 constant (9.99999996e-13), which shows in float64 gradients at p = 0 or 1."""
+
+
+class _BinaryCrossEntropy(torch.autograd.Function):
+    """The mean loss with its derivatives written out, so that they can be clamped where torch clamps them.
+
+    Autograd through the clamped logs would give 0 * inf = NaN at p = 0 or 1, and -y/p + (1-y)/(1-p) without a
+    floor for p below 1e-12; torch's rule is d/dp = (p - y) / max(p (1 - p), 1e-12), and d/dy = log(1-p) - log(p)
+    without any clamp.
+    """
+
+    @staticmethod
+    def forward(ctx, p: Tensor, y: Tensor) -> Tensor:
+        log_p, log_not_p = torch.log(p).clamp(min=LOG_FLOOR), torch.log(1 - p).clamp(min=LOG_FLOOR)
+        ctx.save_for_backward(p, y)
+        return -(y * log_p + (1 - y) * log_not_p).mean()
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        p, y = ctx.saved_tensors
+        scale = grad / max(p.numel(), 1)
+        grad_p = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_p = scale * (p - y) / (p * (1 - p)).clamp(min=GRADIENT_FLOOR)
+        if ctx.needs_input_grad[1]:
+            grad_y = scale * (torch.log(1 - p) - torch.log(p))  # torch does not clamp this one: ±inf at 0 and 1
+        return grad_p, grad_y
+
+
 def binary_cross_entropy(probabilities: Tensor, targets: Tensor) -> Tensor:
-    """-mean(y log p + (1 - y) log(1 - p)), each log clamped at -100 as in PyTorch."""
-    log_p = torch.log(probabilities).clamp(min=LOG_FLOOR)
-    log_not_p = torch.log(1 - probabilities).clamp(min=LOG_FLOOR)
-    return -(targets * log_p + (1 - targets) * log_not_p).mean()
+    """-mean(y log p + (1 - y) log(1 - p)), each log clamped at -100 and the gradient's denominator at 1e-12,
+    as in PyTorch."""
+    probabilities, targets = torch.broadcast_tensors(probabilities, targets)
+    return _BinaryCrossEntropy.apply(probabilities, targets)
 
 
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Tensor) -> Tensor:
@@ -49,6 +80,8 @@ def logsumexp(z: Tensor, dim: int = -1, keepdim: bool = False) -> Tensor:
     the result nor its gradient depends on it. (A row of -inf uses m = 0
     and gives -inf, not NaN.)
     """
+    if z.shape[dim] == 0:  # an empty sum: log 0 = -inf, as torch.logsumexp gives
+        return torch.log(torch.exp(z).sum(dim=dim, keepdim=keepdim))
     m = z.amax(dim=dim, keepdim=True).detach()
     m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
     out = m + torch.log(torch.exp(z - m).sum(dim=dim, keepdim=True))

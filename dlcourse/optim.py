@@ -11,7 +11,9 @@ update rule is written out below. PyTorch's conventions, which we follow so that
   and the step is p <- p - lr * v (the learning rate is applied to the velocity, not folded into it);
 - Nesterov steps along g + momentum * v, the "look-ahead" form that needs no second gradient;
 - RMSProp divides by sqrt(mean square) + eps: eps sits outside the square root;
-- Adam divides both moments by their bias corrections 1 - beta ** t, with t counted from 1.
+- Adam divides both moments by their bias corrections 1 - beta ** t, with t counted from 1;
+- `maximize` negates the gradient first; `amsgrad` divides by the largest second moment seen; complex parameters
+  are updated as (real, imaginary) pairs (torch's view_as_real), so squares and roots act on each part.
 """
 from __future__ import annotations
 
@@ -23,15 +25,55 @@ from typing import Any, Callable, Iterable
 import torch
 from torch import Tensor, nn
 
+from dlcourse.schedules import cosine, step_decay, warmup_cosine  # noqa: F401 - part of this module's API
+
 __all__ = ["SGD", "RMSprop", "Adam", "AdamW", "OPTIMIZERS", "TORCH", "make", "compare_with_torch", "TorchMatch",
            "step_decay", "cosine", "warmup_cosine", "lr_range_test", "RangeTest"]
 
 
+IMPLEMENTATION_KEYS: dict[str, Callable[[Any], bool]] = {
+    "foreach": lambda v: True, "capturable": lambda v: True,  # how torch schedules the same arithmetic
+    "fused": lambda v: not v, "differentiable": lambda v: not v,  # a different kernel, or steps autograd records
+}
+"""Keys of torch's parameter groups that choose how, not what, it computes, and the values we can honour."""
+
+
 class _Optimizer(torch.optim.Optimizer):
-    """Loops over the parameters that have a gradient and hands each to `update`, without recording gradients."""
+    """Loops over the parameters that have a gradient and hands each to `update`, without recording gradients.
+
+    State entries have torch's names ("momentum_buffer", "exp_avg", "step", ...), so that a state_dict of the
+    torch.optim namesake loads into ours and back. A parameter-group key that the update rule does not honour is
+    refused with a ValueError, never silently ignored.
+    """
 
     def update(self, p: Tensor, g: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        for key, value in group.items():
+            if key in ("params", "param_names") or key in self.defaults:
+                continue
+            if key in IMPLEMENTATION_KEYS:
+                if not IMPLEMENTATION_KEYS[key](value):
+                    raise ValueError(f"{type(self).__name__} does not implement {key}={value!r} (torch's option); "
+                                     "use torch.optim for it")
+                continue
+            raise ValueError(f"{type(self).__name__} does not know the parameter-group key {key!r}: it would be "
+                             f"ignored; known keys are {', '.join(sorted(self.defaults))}")
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        if isinstance(param_group, dict):
+            self._validate(param_group)
+        super().add_param_group(param_group)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load ours or the torch.optim namesake's state_dict; refuse options ours would not honour."""
+        for group in state_dict["param_groups"]:
+            self._validate(group)
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:  # a state_dict from an older version may lack keys added since
+            for key, value in self.defaults.items():
+                group.setdefault(key, value)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
@@ -41,32 +83,40 @@ class _Optimizer(torch.optim.Optimizer):
                 loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    self.update(p, p.grad, self.state[p], group)
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse:
+                    raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
+                g = -p.grad if group.get("maximize") else p.grad  # maximize: climb the objective instead
+                self.update(p, g, self.state[p], group)
         return loss
+
+    @staticmethod
+    def _real(*tensors: Tensor) -> list[Tensor]:
+        """Complex tensors as views of (real, imaginary) pairs: element-wise squares and roots then act on each part."""
+        return [torch.view_as_real(t) if t.is_complex() else t for t in tensors]
 
 
 class SGD(_Optimizer):
     """Stochastic gradient descent, with optional (heavy-ball or Nesterov) momentum and weight decay."""
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False):
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum needs momentum > 0 and no dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
     def update(self, p, g, state, group):
         lr, mu = group["lr"], group["momentum"]
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p
         if mu:
-            if "velocity" not in state:  # the first step starts at v = g
-                state["velocity"] = g.clone()
+            if state.get("momentum_buffer") is None:  # the first step starts at v = g
+                state["momentum_buffer"] = g.clone()
             else:
-                damped = (1 - group["dampening"]) * g
-                state["velocity"] = mu * state["velocity"] + damped
-            v = state["velocity"]
+                state["momentum_buffer"].mul_(mu).add_((1 - group["dampening"]) * g)
+            v = state["momentum_buffer"]
             g = g + mu * v if group["nesterov"] else v
         p.sub_(lr * g)
 
@@ -75,65 +125,82 @@ class RMSprop(_Optimizer):
     """RMSProp: divide each gradient component by a running root-mean-square of its recent values."""
 
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
+                 maximize: bool = False):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+                                      momentum=momentum, centered=centered, maximize=maximize))
 
     def update(self, p, g, state, group):
         alpha = group["alpha"]
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p
-        if not state:
+        if "square_avg" not in state:
+            state["step"] = torch.tensor(0.0)
             state["square_avg"] = torch.zeros_like(p)
-            state["grad_avg"] = torch.zeros_like(p)
-            state["velocity"] = torch.zeros_like(p)
-        state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
-        mean_square = state["square_avg"]
+            if group["momentum"]:
+                state["momentum_buffer"] = torch.zeros_like(p)
+            if group["centered"]:
+                state["grad_avg"] = torch.zeros_like(p)
+        state["step"] += 1
+        p, g, square_avg = self._real(p, g, state["square_avg"])
+        square_avg.mul_(alpha).add_((1 - alpha) * g * g)
+        mean_square = square_avg
         if group["centered"]:  # subtract the squared mean: divide by a running standard deviation instead
-            state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
-            mean_square = mean_square - state["grad_avg"] ** 2
+            (grad_avg,) = self._real(state.setdefault("grad_avg", torch.zeros_like(state["square_avg"])))
+            grad_avg.mul_(alpha).add_((1 - alpha) * g)
+            mean_square = mean_square - grad_avg ** 2
         scaled = g / (mean_square.sqrt() + group["eps"])
         if group["momentum"]:
-            state["velocity"] = group["momentum"] * state["velocity"] + scaled
-            scaled = state["velocity"]
+            (velocity,) = self._real(state.setdefault("momentum_buffer", torch.zeros_like(state["square_avg"])))
+            velocity.mul_(group["momentum"]).add_(scaled)
+            scaled = velocity
         p.sub_(group["lr"] * scaled)
 
 
 class Adam(_Optimizer):
-    """Adam: momentum on the gradient (first moment) divided by the root of a running mean square (second moment)."""
+    """Adam: momentum on the gradient (first moment) divided by the root of a running mean square (second moment).
 
-    decoupled = False
+    `amsgrad` divides by the largest second moment so far instead (Reddi et al.), as torch's option does.
+    """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
 
     def update(self, p, g, state, group):
         (beta1, beta2), lr = group["betas"], group["lr"]
         wd = group["weight_decay"]
-        if wd and self.decoupled:  # AdamW: shrink the weights themselves
+        if wd and group["decoupled_weight_decay"]:  # AdamW: shrink the weights themselves
             p.mul_(1 - lr * wd)
         elif wd:
             g = g + wd * p
-        if not state:
-            state.update(t=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
-        state["t"] += 1
-        t = state["t"]
-        state["m"] = beta1 * state["m"] + (1 - beta1) * g
-        state["v"] = beta2 * state["v"] + (1 - beta2) * g * g
-        m_hat = state["m"] / (1 - beta1 ** t)  # undo the zero start's bias
-        v_hat = state["v"] / (1 - beta2 ** t)
+        if "exp_avg" not in state:
+            state.update(step=torch.tensor(0.0), exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = torch.zeros_like(p)
+        state["step"] += 1
+        t = float(state["step"])
+        p, g, m, v = self._real(p, g, state["exp_avg"], state["exp_avg_sq"])
+        m.mul_(beta1).add_((1 - beta1) * g)
+        v.mul_(beta2).add_((1 - beta2) * g * g)
+        if group["amsgrad"]:  # never let the denominator shrink
+            (v_max,) = self._real(state["max_exp_avg_sq"])
+            torch.maximum(v_max, v, out=v_max)
+            v = v_max
+        m_hat = m / (1 - beta1 ** t)  # undo the zero start's bias
+        v_hat = v / (1 - beta2 ** t)
         p.sub_(lr * m_hat / (v_hat.sqrt() + group["eps"]))
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): p <- p (1 - lr wd) before the Adam step."""
 
-    decoupled = True
-
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2):
-        super().__init__(params, lr, betas, eps, weight_decay)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
 
 
 OPTIMIZERS: dict[str, tuple[type[torch.optim.Optimizer], dict[str, Any]]] = {
@@ -199,29 +266,6 @@ def compare_with_torch(ours: type, model: nn.Module, data: tuple[Tensor, Tensor]
     return TorchMatch(steps, difference, (runs[0][-1] - runs[0][0]).norm().item())
 
 
-# Learning-rate schedules: the factor that multiplies the base rate at step (or epoch) t, for LambdaLR.
-
-def step_decay(t: int, every: int, gamma: float = 0.1) -> float:
-    """Multiply the rate by `gamma` every `every` steps (torch's StepLR)."""
-    return gamma ** (t // every)
-
-
-def cosine(t: int, total: int, floor: float = 0.0) -> float:
-    """Half a cosine from 1 down to `floor` over `total` steps, then stay there (torch's CosineAnnealingLR)."""
-    t = min(t, total)
-    return floor + (1 - floor) * (1 + math.cos(math.pi * t / total)) / 2
-
-
-def warmup_cosine(t: int, warmup: int, total: int, start: float = 0.1, floor: float = 0.0) -> float:
-    """Linear warm-up from `start` to 1 over `warmup` steps, then cosine decay to `floor` at step `total`.
-
-    torch: SequentialLR of LinearLR(start, 1, warmup) and CosineAnnealingLR(total - warmup) at milestone warmup.
-    """
-    if t < warmup:
-        return start + (1 - start) * t / warmup
-    return cosine(t - warmup, total - warmup, floor)
-
-
 @dataclass
 class RangeTest:
     """A learning-rate range test: the rate and the mini-batch loss at every step, and the loss smoothed."""
@@ -231,7 +275,7 @@ class RangeTest:
     smoothed: Tensor
 
     def suggestion(self, divide: float = 10.0) -> float:
-        """A rate `divide` times below the one where the smoothed loss was lowest (Smith's rule of thumb)."""
+        """A rate `divide` times below the one where the smoothed loss was lowest (fastai's rule of thumb)."""
         return self.rates[int(self.smoothed.argmin())].item() / divide
 
 

@@ -93,6 +93,7 @@ def expval_z(state: Tensor, wire: int) -> Tensor:
 def dense(gate: Tensor, wire: int, n: int) -> Tensor:
     """The full 2^n x 2^n matrix of a one-qubit gate on `wire` (a Kronecker product): the slow reference."""
     out = torch.ones(1, 1, dtype=DTYPE)
+    gate = gate.to(DTYPE).contiguous()  # torch.kron fails on a transposed (non-contiguous) operand
     for w in range(n):
         out = torch.kron(out, gate if w == wire else I2)
     return out

@@ -84,13 +84,17 @@ def target_model(strategy: str, pretrained: Net | None, classes: int, seed: int 
 
 
 def transfer_accuracy(strategy: str, pretrained: Net | None, train: tuple[Tensor, Tensor],
-                      test: tuple[Tensor, Tensor], *, epochs: int = 100, lr: float = 3e-3, seed: int = 0,
+                      test: tuple[Tensor, Tensor], *, epochs: int = 100, lr: float = 3e-3,
+                      probe_weight_decay: float = 1e-4, seed: int = 0,
                       device: torch.device | str | None = None) -> float:
-    """Train a target model by `strategy` on the (few) labelled examples in `train`; return its test accuracy."""
+    """Train a target model by `strategy` on the (few) labelled examples in `train`; return its test accuracy.
+
+    The linear probe carries a small L2 penalty (`probe_weight_decay`): a strictly convex problem, one minimiser."""
     classes = int(torch.cat([train[1], test[1]]).max()) + 1
     model = target_model(strategy, pretrained, classes, seed)
     trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(trainable, lr=lr)
+    weight_decay = probe_weight_decay if strategy == "linear probe" else 0.0
+    optimizer = torch.optim.Adam(trainable, lr=lr, weight_decay=weight_decay)
     fit(model.to(device or "cpu"), train, epochs=epochs, optimizer=optimizer, batch_size=None, seed=seed,
         device=device, progress=False, live_plot=False)
     return evaluate(model, test, device=device)[1]

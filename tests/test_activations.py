@@ -69,3 +69,17 @@ def test_softplus_gradient_is_the_sigmoid_everywhere():
     activations.softplus(z).sum().backward()
     torch.testing.assert_close(z.grad, torch.sigmoid(z.detach()))
     assert torch.isfinite(activations.softplus(z.detach())).all()
+
+
+@pytest.mark.parametrize("name, parameter", [("sigmoid", None), ("tanh", None), ("elu", 1.0), ("elu", 0.3),
+                                             ("elu", 2.5), ("softplus", None), ("gelu", None)])
+def test_autograd_of_our_function_at_exactly_zero_equals_torch(name, parameter):
+    """Issue 17: the stable formulas went through |z| and minimum(z, 0), whose gradients at 0 are 0 or split."""
+    act = activations.ACTIVATIONS[name]
+    kw = {} if parameter is None else {"alpha": parameter}
+    for dtype in (torch.float32, torch.float64):
+        z = torch.zeros(3, dtype=dtype, requires_grad=True)
+        (ours,) = torch.autograd.grad(act.f(z, **kw).sum(), z)
+        (theirs,) = torch.autograd.grad(act.reference(z, **kw).sum(), z)
+        torch.testing.assert_close(ours, theirs, atol=0, rtol=0)
+        torch.testing.assert_close(act.derivative(z.detach(), **kw), theirs, atol=0, rtol=0)

@@ -123,3 +123,19 @@ def test_misuse_is_explained():
         Variable(x)
     assert "leaf" in repr(x) and "op='+'" in repr(x + 1)
     assert x.named("x") is x and x.name == "x" and x.ndim == 1
+
+
+def test_power_zero_at_zero_has_torchs_zero_gradient():
+    """Issue 17: k a^(k-1) is 0 * inf = NaN at a = 0 for k = 0; torch's gradient of a ** 0 is 0."""
+    x = torch.tensor([0.0, -1.5, 2.0], dtype=D)
+    assert_same(engine_function(lambda a: a ** 0 + a ** 0.0 * a), lambda a: a ** 0 + a ** 0.0 * a, x, atol=0)
+    assert_same(engine_function(lambda a: a ** 1 + a ** 2), lambda a: a ** 1 + a ** 2, x, atol=1e-12)
+
+
+@pytest.mark.parametrize("left, right", [((3,), (1,)), ((1,), (4,)), ((3,), (4,)), ((), (3,)), ((3,), ())])
+def test_matmul_refuses_what_torch_refuses(left, right):
+    """Issue 17: vectors of lengths 3 and 1 broadcast through `*` and multiplied; torch raises."""
+    with pytest.raises(RuntimeError):
+        torch.randn(left, dtype=D) @ torch.randn(right, dtype=D)
+    with pytest.raises(RuntimeError):
+        Variable(torch.randn(left, dtype=D)) @ Variable(torch.randn(right, dtype=D))

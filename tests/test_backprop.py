@@ -141,3 +141,29 @@ def test_init_params_shapes_and_scale():
     params = backprop.init_params(4, 6, 3, seed=1)
     assert {k: tuple(v.shape) for k, v in params.items()} == {"W1": (6, 4), "b1": (6,), "W2": (3, 6), "b2": (3,)}
     assert params["W1"].abs().max() <= 0.5 and params["W2"].dtype == D
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "elu", "relu", "leaky_relu", "softplus", "gelu"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_backward_equals_autograd_with_a_zero_initialised_first_layer(activation, loss):
+    """Issue 17: every z1 is exactly 0, where sigmoid / tanh / elu's autograd gradient used to be wrong."""
+    params, X, y = problem(loss)
+    params["W1"].zero_(), params["b1"].zero_()
+    _, cache = backprop.forward(params, X, y, activation, loss)
+    by_hand = backprop.backward(params, cache)
+    by_autograd = backprop.autograd_gradients(params, X, y, activation, loss)
+    for name in params:
+        torch.testing.assert_close(by_hand[name], by_autograd[name], atol=1e-12, rtol=1e-10)
+
+
+@pytest.mark.parametrize("activation", ["step", "identity"])
+def test_autograd_gradients_of_every_activation_the_forward_accepts(activation):
+    """Issue 17: a step unit cuts the first layer from the graph; autograd_gradients raised instead of giving 0."""
+    params, X, y = problem("cross_entropy")
+    _, cache = backprop.forward(params, X, y, activation)
+    by_hand = backprop.backward(params, cache)
+    by_autograd = backprop.autograd_gradients(params, X, y, activation)
+    for name in params:
+        torch.testing.assert_close(by_hand[name], by_autograd[name], atol=1e-12, rtol=1e-10)
+    if activation == "step":
+        assert not by_autograd["W1"].any() and not by_autograd["b1"].any()

@@ -60,17 +60,11 @@ def test_endless_loop_is_stopped(monkeypatch):
         while True:
             pass
 
-    def stubborn():  # swallows the first interruption and loops again
-        while True:
-            try:
-                while True:
-                    pass
-            except BaseException:
-                pass
-
     start = time.perf_counter()
     assert "did not finish" in check_loop(endless).message
     assert time.perf_counter() - start < 5
+    from test_checks_isolation import stubborn  # swallows every interruption and loops again
+
     verdict = check_loop(stubborn)  # survives every interruption: the child process is killed
     assert verdict.status == INCORRECT and "even when interrupted" in verdict.message
     assert time.perf_counter() - start < 8
@@ -207,3 +201,60 @@ def test_a_flood_of_learner_output_is_cut_to_its_last_lines(capsys):
     out = capsys.readouterr().out
     assert out.count("\n") <= 21 and "line 99999" in out and "line 99979" not in out
     assert "[... 99980 earlier lines of your output not shown]" in out
+
+
+NOTEBOOK_CHECKS = {
+    "foundations/neuron.ipynb": "neuron", "deep-learning/why-depth.ipynb": "depth",
+    "deep-learning/hardware.ipynb": "hardware", "architectures/feedforward.ipynb": "feedforward",
+    "architectures/cnn.ipynb": "conv", "architectures/cnn-applications.ipynb": "conv",
+    "architectures/rnn.ipynb": "rnn", "architectures/language-model.ipynb": "rnn",
+    "architectures/seq2seq.ipynb": "seq2seq", "training/backprop.ipynb": "backprop",
+    "training/optimization.ipynb": "optim", "challenges/gradients.ipynb": "gradients",
+    "challenges/regularization.ipynb": "regularization", "challenges/gans.ipynb": "gan",
+    "challenges/transfer-learning.ipynb": "transfer", "future/efficient.ipynb": "compression",
+    "future/interpretability.ipynb": "attribution", "future/reinforcement-learning.ipynb": "rl",
+    "future/quantum.ipynb": "quantum",
+}
+WITHOUT_A_FRESH_INPUT = {
+    "xor_weights": "takes no input: the learner returns weights, checked on all four corners",
+    "reversed_cnot": "takes no input: one matrix",
+    "shift_kernel": "takes no input: one kernel, applied to a test image in every direction",
+    "inverted_dropout": "random by nature: two calls must drop different elements, and p = 0 and 1 are tried",
+    "xavier_uniform": "random by nature: its statistics are checked on a large draw for two gains",
+}
+"""The checks that need no input drawn afresh, and why; every other check must draw one on every call."""
+
+
+def test_every_check_tries_an_input_drawn_fresh_on_every_call(monkeypatch):
+    """Issue 17: 13 checks tested one fixed input, so replaying the expected output passed."""
+    import importlib
+    import math
+
+    import numpy as np
+    import torch.nn.functional as F
+    from torch import nn
+
+    from dlcourse import audio, gan
+    from conftest import run_tagged
+
+    monkeypatch.setattr("dlcourse.checks.ISOLATE", False)  # count the draws in this process
+    draws = []
+    tried = set()
+    for notebook, module_name in NOTEBOOK_CHECKS.items():
+        module = importlib.import_module(f"dlcourse.checks.{module_name}")
+        if hasattr(module, "fresh_generator"):
+            original = module.fresh_generator
+            monkeypatch.setattr(module, "fresh_generator", lambda original=original: draws.append(1) or original())
+        ns = run_tagged(notebook, "solution", torch=torch, F=F, nn=nn, math=math, np=np, gan=gan, audio=audio,
+                        check=module)
+        solutions = [v for k, v in ns.items() if k.endswith("_solution") and callable(v)]
+        checks = [v for v in vars(module).values() if callable(v) and hasattr(v, "hint") and
+                  getattr(v, "__module__", "") == module.__name__]
+        for checker in checks:
+            for solution in solutions:
+                draws.clear()
+                if checker(solution).status == CORRECT:
+                    tried.add(checker.__name__)
+                    assert draws or checker.__name__ in WITHOUT_A_FRESH_INPUT, checker.__name__
+                    break
+    assert len(tried) >= 47, sorted(tried)  # every check (two are called mlp_parameters)

@@ -3,6 +3,7 @@ its stubs report "not attempted", and typical wrong answers get the right diagno
 import torch
 import torch.nn.functional as F
 
+from dlcourse import attribution
 from dlcourse.checks import CORRECT, NOT_ATTEMPTED
 from dlcourse.checks import attribution as check
 
@@ -67,3 +68,43 @@ def test_integrated_gradients_mistakes():
     trapezoid = lambda f, x, b, m: (_ig(f, x, b, m) + _ig(f, x, b, m, torch.arange(m, dtype=x.dtype) / m)) / 2  # noqa
     diagnosis(check.integrated_gradients(trapezoid), "trapezoid")
     diagnosis(check.integrated_gradients(lambda f, x, b, m: "abc"), "tensor")
+
+
+def _saliency_solution(m, x, c):
+    return _gradient(m, x, lambda z: z[:, c]).abs()
+
+
+def test_saliency_that_hard_codes_the_target_or_meddles_with_state():
+    """Issue 17: one fixed target passed a hard-coded 3; model.float() or grad mode left off broke the reference."""
+    assert check.saliency(_saliency_solution).status == CORRECT
+    diagnosis(check.saliency(lambda m, x, c: _saliency_solution(m, x, 3)), "use the `target`")
+
+    def floats_the_model(m, x, c):
+        m.float()  # in place, on the model it was given
+        return _saliency_solution(m, x.float(), c).double()
+
+    assert check.saliency(floats_the_model).status == CORRECT
+
+    def leaves_grad_off(m, x, c):
+        result = _saliency_solution(m, x, c)
+        torch.set_grad_enabled(False)
+        return result
+
+    assert check.saliency(leaves_grad_off).status == CORRECT
+    assert torch.is_grad_enabled()
+
+
+def test_integrated_gradients_that_hard_code_steps_return_lists_or_meddle():
+    """Issue 17: steps was always 20, so a hard-coded 20 passed; a list crashed the completeness line."""
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: _ig(f, x, b, 20)), "20 steps")
+    assert check.integrated_gradients(lambda f, x, b, m: _ig(f, x, b, m).tolist()).status == CORRECT
+
+    def leaves_grad_off(f, x, b, m):
+        result = _ig(f, x, b, m)
+        torch.set_grad_enabled(False)
+        return result
+
+    assert check.integrated_gradients(leaves_grad_off).status == CORRECT
+    from dlcourse.checks import attribution as module
+    replay = attribution.integrated_gradients(module._model(), module._X, module._TARGET, module._B, 20)
+    diagnosis(check.integrated_gradients(lambda f, x, b, m: replay))

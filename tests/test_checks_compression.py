@@ -85,3 +85,21 @@ def test_hostile_answers_get_a_verdict(capsys):
             assert run(answer).status == "incorrect", (run, answer)
     diagnosis(check.model_size(lambda m: torch.full((2, 2), float("nan"))), "int")
     diagnosis(check.prune_by_magnitude(lambda w, s: torch.full_like(w, float("nan"))), "NaN")
+
+
+def test_model_size_takes_numpy_counts_and_a_fresh_model():
+    """Issue 17: np.int64 sizes were refused; one fixed model let a replayed number pass."""
+    import numpy as np
+
+    from dlcourse.compression import size_bytes
+    size = lambda m: sum(t.numel() * t.element_size() for t in list(m.parameters()) + list(m.buffers()))
+    assert check.model_size(lambda m: np.int64(size(m))).status == CORRECT
+    assert check.model_size(lambda m: torch.tensor(size(m))).status == CORRECT
+    fixed = size_bytes(check._example())
+    diagnosis(check.model_size(lambda m: fixed), "random sizes")
+
+
+def test_distillation_with_t_instead_of_t_squared_and_a_fresh_input():
+    diagnosis(check.distillation_loss(lambda s, t, T: T * _kl(s, t, T)), "multiplied by T, not T**2")
+    replay = {T: T * T * _kl(check._S, check._T, T) for T in (4.0, 2.0)}
+    diagnosis(check.distillation_loss(lambda s, t, T: replay.get(T, replay[4.0])), "fresh logits")

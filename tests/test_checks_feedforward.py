@@ -74,3 +74,28 @@ def test_hostile_answers_get_a_clear_verdict():
     diagnosis(check.mlp_forward(lambda x, w, b: torch.zeros(6, 4, dtype=torch.complex128)), "complex")
     diagnosis(check.mlp_forward(lambda x, w, b: torch.full((6, 4), float("nan"))), "NaN")
     diagnosis(check.mlp_forward(lambda x, w, b: [[0.0] * 4] * 6), "differs")
+
+
+def test_numpy_counts_are_counts():
+    """Issue 17: np.int64 counts (from np.prod or np.sum) were refused."""
+    import numpy as np
+    assert check.mlp_parameters(lambda s: np.int64(sum(a * b + b for a, b in zip(s[:-1], s[1:])))).status == CORRECT
+
+
+def test_mlp_forward_more_mistakes_and_a_fresh_network():
+    """Issue 17: sigmoid instead of ReLU and a skipped last layer got only "differs"; one replayed output passed."""
+    diagnosis(check.mlp_forward(relu_net(activation=torch.sigmoid)), "sigmoid")
+
+    def skips_last(x, weights, biases):
+        return relu_net()(x, weights[:-1], biases[:-1])
+
+    diagnosis(check.mlp_forward(skips_last), "last layer is skipped")
+    from dlcourse.mlp import forward
+    from dlcourse.checks.feedforward import _network
+    outputs = {}
+    for sizes, seed, x_seed, n in (([4, 4, 4, 4], 1, 2, 6), ([5, 7, 3], 3, 4, 2)):
+        w, b = _network(sizes, seed)
+        x = torch.randn(n, sizes[0], generator=torch.Generator().manual_seed(x_seed), dtype=torch.float64)
+        outputs[x.shape] = forward(x, w, b, "relu")
+    diagnosis(check.mlp_forward(lambda x, w, b: outputs.get(x.shape, torch.zeros(len(x), len(b[-1])))),
+              "fresh random weights")

@@ -73,3 +73,43 @@ def test_an_endless_answer_is_stopped():
 
     verdict = getattr(check, CHECKS[0])(endless)
     assert verdict.status == "incorrect" and "finish" in verdict.message
+
+
+def test_a_loss_cut_from_the_graph_is_caught_even_when_it_requires_grad():
+    """Issue 17: torch.tensor(loss.item(), requires_grad=True) passed generator_loss's gradient test."""
+    cut = lambda f: torch.tensor(bce(f, torch.ones_like(f)).item(), dtype=f.dtype, requires_grad=True)
+    diagnosis(check.generator_loss(cut), "cut from the logits")
+
+    def cut_step(G, D, real, z):
+        loss = gan.discriminator_loss(D(real), D(G(z).detach()))
+        return torch.tensor(loss.item(), requires_grad=True)
+
+    diagnosis(check.discriminator_step_loss(cut_step), "no gradient reaches the discriminator")
+
+
+def test_replayed_losses_fail_on_the_fresh_input():
+    """Issue 17: each check tested one fixed input, so returning its expected loss passed."""
+    from dlcourse.checks import gan as module
+
+    real, fake = module._REAL, module._FAKE
+    d_loss = (bce(real, torch.ones_like(real)) + bce(fake, torch.zeros_like(fake))).item()
+    diagnosis(check.discriminator_loss(lambda r, f: torch.tensor(d_loss, dtype=r.dtype)), "random batch")
+    g_loss = bce(fake, torch.ones_like(fake)).item()
+    diagnosis(check.generator_loss(lambda f: (f * 0).sum() + g_loss))
+    G, D, r, z = module._players(0)
+    step = gan.discriminator_loss(D(r), D(G(z).detach())).item()
+
+    def replay(G, D, real, z):  # the right loss on the fixed networks, plus a constant that cancels there
+        return gan.discriminator_loss(D(real), D(G(z).detach())) * 0 + step
+
+    diagnosis(check.discriminator_step_loss(replay))
+
+
+def test_an_answer_that_changes_the_networks_cannot_change_the_reference():
+    def trains_first(G, D, real, z):
+        with torch.no_grad():
+            for p in D.parameters():
+                p.mul_(3)
+        return gan.discriminator_loss(D(real), D(G(z).detach()))
+
+    diagnosis(check.discriminator_step_loss(trains_first), "your loss")

@@ -67,3 +67,20 @@ def test_hostile_answers_get_a_clear_verdict():
     diagnosis(check.parameter_shift(lambda f, t: torch.tensor(1 + 2j)), "complex")
     diagnosis(check.parameter_shift(lambda f, t: [1.0, 2.0]), "shape (2,)")
     diagnosis(check.parameter_shift(lambda f, t: float("nan")), "NaN")
+
+
+def test_parameter_shift_on_a_fresh_angle_and_with_grad_mode_left_off():
+    """Issue 17: one fixed θ, so a replayed number passed; grad mode left off broke the check's autograd."""
+    import math
+
+    from dlcourse.checks import quantum as module
+    t = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+    (exact,) = torch.autograd.grad(module._expectation(t), t)
+    diagnosis(check.parameter_shift(lambda f, theta: (f(theta + math.pi / 2), f(theta - math.pi / 2), exact)[2]),
+              "random θ")
+
+    def leaves_grad_off(f, theta):
+        torch.set_grad_enabled(False)
+        return (f(theta + math.pi / 2) - f(theta - math.pi / 2)) / 2
+
+    assert check.parameter_shift(leaves_grad_off).status == CORRECT

@@ -67,3 +67,14 @@ def test_l2_step_unchanged_weights_and_hostile_answers():
     diagnosis(check.inverted_dropout(lambda x, p, training: x[:4]), "shape")
     diagnosis(check.inverted_dropout(lambda x, p, training: x * float("nan")), "NaN")
     assert check.inverted_dropout(3).status != CORRECT
+
+
+def test_l2_step_ignoring_lr_or_strength_or_replaying_fails():
+    """Issue 17: one fixed (lr, strength), so an answer that hard-coded either, or replayed the output, passed."""
+    from dlcourse.checks import regularization as module
+
+    diagnosis(check.l2_step(lambda w, g, lr, lam: w - 0.1 * (g + lam * w)), "learning rate is fixed")
+    diagnosis(check.l2_step(lambda w, g, lr, lam: w - lr * (g + 0.05 * w)), "strength is fixed")
+    replay = module._W - module._LR * (module._G + module._LAMBDA * module._W)
+    diagnosis(check.l2_step(lambda w, g, lr, lam: replay))
+    diagnosis(check.l2_step(lambda w, g, lr, lam: lr * (g + lam * w)), "the update")

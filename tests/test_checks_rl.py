@@ -58,3 +58,14 @@ def test_hostile_answers_get_a_clear_verdict():
     diagnosis(check.discounted_returns(lambda r, g: [1.0, 2.0]), "shape")
     diagnosis(check.reinforce_loss(lambda lp, G, b: torch.tensor(float("nan"))), "NaN")
     assert check.discounted_returns(None).status == NOT_ATTEMPTED
+
+
+def test_reinforce_loss_cut_from_the_graph_or_replayed_fails():
+    """Issue 17: a loss rebuilt with requires_grad=True passed; so did the fixed episode's loss replayed."""
+    cut = lambda lp, G, b: torch.tensor((-(lp * (G - b)).sum()).item(), dtype=lp.dtype, requires_grad=True)
+    diagnosis(check.reinforce_loss(cut), "cut from log_probs")
+    g = torch.Generator().manual_seed(3)
+    lp = -torch.rand(6, generator=g, dtype=torch.float64) - 0.1
+    value = -(lp * (torch.linspace(6.0, 1.0, 6, dtype=torch.float64) - 3.5)).sum()
+    diagnosis(check.reinforce_loss(lambda lp, G, b: (lp * 0).sum() + value))
+    diagnosis(check.reinforce_loss(lambda lp, G, b: -(lp.exp() * (G - b)).sum()), "exponentiated")

@@ -107,3 +107,34 @@ def test_bits_per_character_hostile_results():
     solution = lambda l, t: F.cross_entropy(l.reshape(-1, l.shape[-1]), t.reshape(-1)) / math.log(2)
     assert check.bits_per_character(lambda l, t: solution(l, t).item()).status == CORRECT
     assert check.bits_per_character(lambda l, t: solution(l, t).reshape(1, 1)).status == CORRECT
+
+
+def test_replaying_the_fixed_inputs_answer_fails_on_the_fresh_input():
+    """Issue 17: each check tested one fixed input, so returning its expected output passed."""
+    from dlcourse import rnn
+    from dlcourse.checks import rnn as module
+
+    x, h, c, *W = module._inputs(1)
+    replay = torch.tanh(x @ W[0].T + W[2] + h @ W[1].T + W[3])
+    diagnosis(check.rnn_step(lambda *a: replay), "random input")
+    x, h, c, *W = module._inputs(4)
+    replay = rnn.lstm_cell(x, (h, c), *W)
+    diagnosis(check.lstm_step(lambda *a: replay), "random input")
+    logits, targets = module._lm_inputs()
+    value = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)) / math.log(2)
+    diagnosis(check.bits_per_character(lambda l, t: value), "random batch")
+
+
+def test_more_typical_mistakes_get_their_own_diagnosis():
+    diagnosis(check.lstm_step(lambda *a: _lstm()(*a)[::-1]), "wrong order", "(c', h')")
+    diagnosis(check.rnn_step(lambda x, h, Wi, Wh, bi, bh: h), "unchanged")
+    flat = lambda logits, targets: (logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+    diagnosis(check.bits_per_character(lambda l, t: F.cross_entropy(*flat(l, t), reduction="sum") / math.log(2)),
+              "summed")
+    diagnosis(check.sampling_probabilities(lambda z, T: torch.softmax(z, -1)), "temperature is ignored")
+
+
+def test_numpy_counts_are_counts():
+    """Issue 17: np.int64 counts were refused ("expected a whole number, got int64")."""
+    import numpy as np
+    assert check.lstm_parameters(lambda d, h: np.int64(4 * (h * d + h * h + 2 * h))).status == CORRECT

@@ -78,3 +78,37 @@ def test_an_endless_answer_is_stopped():
 
     verdict = getattr(check, CHECKS[0])(endless)
     assert verdict.status == "incorrect" and "finish" in verdict.message
+
+
+def test_count_trainable_takes_numpy_counts_and_is_not_fooled_by_unfreezing():
+    """Issue 17: np.int64 counts got "expected a whole number, got int64"; the reference came after the answer."""
+    import numpy as np
+    count = lambda m: np.int64(sum(p.numel() for p in m.parameters() if p.requires_grad))
+    assert check.count_trainable(count).status == CORRECT
+
+    def unfreezes(m):
+        for p in m.parameters():
+            p.requires_grad_(True)
+        return sum(p.numel() for p in m.parameters() if p.requires_grad)
+
+    diagnosis(check.count_trainable(unfreezes), "every parameter")
+
+
+def test_answers_replayed_for_the_chapter_model_fail_on_a_fresh_one():
+    """Issue 17 (exemptions): both checks used the chapter's model only, so an answer fitted to it passed."""
+    def first_four(m):  # the fixed body's four tensors, by position
+        for p in list(m.parameters())[:4]:
+            p.requires_grad_(False)
+
+    def layers_0_and_2(m):  # the fixed body's two linear layers, by name
+        for name, p in m.named_parameters():
+            if name.startswith(("body.0.", "body.2.")):
+                p.requires_grad_(False)
+
+    def replayed_count(m):  # 27 with the body frozen, 339 with nothing frozen: the fixed model's counts
+        return 27 if any(not p.requires_grad for p in m.parameters()) else 339
+
+    for _ in range(5):
+        assert check.freeze_body(first_four).status == "incorrect"
+        diagnosis(check.freeze_body(layers_0_and_2), "still trainable", "random model")
+        diagnosis(check.count_trainable(replayed_count), "random model")

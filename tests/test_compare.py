@@ -49,3 +49,25 @@ def test_inputs_are_not_modified():
 
 def test_max_error():
     assert Comparison(1e-9, [1e-3]).max_error == 1e-3
+
+
+def test_a_nan_where_the_reference_is_finite_is_a_difference():
+    """A NaN gradient against torch's 0 (x ** 0 at x = 0, issue 17) compared as equal: NaN slips past max()."""
+    x = torch.zeros(3, dtype=torch.float64)
+    result = compare(lambda x: x * float("nan"), lambda x: x * 0.0, x)
+    assert not result.equal and result.max_error == float("inf")
+    class NanGradient(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * float("nan")
+
+    assert not compare(NanGradient.apply, lambda x: x.clone(), x).equal
+
+
+def test_matching_nans_and_infinities_compare_equal():
+    x = torch.tensor([0.0, 1.0, -1.0], dtype=torch.float64)
+    assert compare(lambda x: x / 0.0, lambda x: x / 0.0, x).value_error == 0.0

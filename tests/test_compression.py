@@ -94,7 +94,7 @@ def test_int8_matmul_kernel_and_fallback_are_exact(shape):
     a = torch.randint(-127, 128, (m, k), dtype=torch.int8)
     b = torch.randint(-127, 128, (n, k), dtype=torch.int8)
     exact = (a.long() @ b.long().t()).int()
-    assert compression._int_mm_supported(a, b)  # on the CPU, torch._int_mm takes every shape
+    assert compression._int_mm_supported(a, b)  # on the CPU, torch._int_mm takes every shape but k = 1
     assert torch.equal(compression._int8_matmul(a, b), exact)  # the kernel (warning-free: warnings are errors)
     assert torch.equal(compression._int8_matmul_float(a, b), exact)  # the fallback
 
@@ -183,3 +183,26 @@ def test_soft_targets_and_objective_work_with_fit():
                   progress=False, live_plot=False, device="cpu")
     assert history.epochs == 2 and history.train_loss[-1] > 0
     assert 0 <= compression.accuracy_of(student, X, y) <= 1
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (5, 1, 2), (17, 1, 8), (3, 2, 5), (1, 3, 1), (33, 1, 17)])
+def test_int8_matmul_is_exact_for_tiny_inner_sizes(shape):
+    """Issue 17: torch's CPU _int_mm returns garbage for an inner size of 1 (Int8Linear with in_features = 1)."""
+    m, k, n = shape
+    g = torch.Generator().manual_seed(k * 100 + n)
+    for _ in range(5):  # the garbage changed from run to run, so one lucky call is not enough
+        a = torch.randint(-127, 128, (m, k), dtype=torch.int8, generator=g)
+        b = torch.randint(-127, 128, (n, k), dtype=torch.int8, generator=g)
+        assert torch.equal(compression._int8_matmul(a, b), (a.long() @ b.long().t()).int())
+
+
+@pytest.mark.parametrize("in_features, out_features", [(1, 1), (1, 4), (1, 33), (2, 3)])
+def test_int8_linear_with_one_or_two_inputs_agrees_with_float(in_features, out_features):
+    torch.manual_seed(in_features + out_features)
+    layer = nn.Linear(in_features, out_features)
+    int8 = compression.Int8Linear(layer)
+    x = torch.randn(9, in_features)
+    with torch.no_grad():
+        first, second = int8(x), int8(x)
+        assert torch.equal(first, second)
+        assert (first - layer(x)).abs().max() < 0.05

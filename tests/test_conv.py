@@ -80,3 +80,26 @@ def test_models_have_the_expected_shapes_and_sizes():
     assert conv.cnn1d()(torch.randn(5, 40)).shape == (5, 10)
     assert conv.feature_maps(cnn, torch.randn(2, 1, 8, 8), 2).shape == (2, 16, 8, 8)
     assert conv.count_parameters(conv.digits_cnn(global_pool=False)) == 160 + 4640 + 32 * 4 * 10 + 10
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(2, None, 0), (3, 1, 1), (3, 2, 1), ((2, 3), (1, 2), (1, 0))])
+def test_max_pool_gives_a_tied_maximum_gradient_to_one_element_as_torch(kernel, stride, padding):
+    """Issue 17: all-zero windows (as after a ReLU) split the gradient among the ties; torch gives it to the first."""
+    x = torch.relu(torch.randn(2, 3, 7, 9, generator=torch.Generator().manual_seed(3), dtype=torch.float64))
+    x[0, 0] = 0.0  # whole channel of ties
+    x[1, 1, :, ::2] = float("-inf")  # ties of -inf, where padding must still never win
+    assert_same(lambda x: conv.max_pool2d(x, kernel, stride, padding),
+                lambda x: F.max_pool2d(x, kernel, stride, padding), x, atol=0)
+
+
+@pytest.mark.parametrize("dy, dx", [(3, 0), (0, -3), (5, 1), (-7, 2), (4, -9), (2, -1)])
+def test_shift_images_by_more_than_the_image_leaves_only_border(dy, dx):
+    """Issue 17: a shift as large as the image (or larger) crashed on mismatched slices."""
+    images = torch.arange(2 * 3 * 3, dtype=torch.float32).reshape(2, 3, 3) + 1
+    shifted = conv.shift_images(images, dy, dx)
+    expected = torch.zeros_like(images)
+    for i in range(3):
+        for j in range(3):
+            if 0 <= i - dy < 3 and 0 <= j - dx < 3:
+                expected[:, i, j] = images[:, i - dy, j - dx]
+    assert torch.equal(shifted, expected)

@@ -62,3 +62,24 @@ def test_errors():
         init.kaiming_std((3, 4), mode="fan_middle")
     with pytest.raises(ValueError):
         init.initialise_(torch.empty(2, 2), "lecun")
+
+
+@pytest.mark.parametrize("ours, theirs", [(init.kaiming_uniform_, nn.init.kaiming_uniform_),
+                                          (init.kaiming_normal_, nn.init.kaiming_normal_)])
+@pytest.mark.parametrize("a", [None, 0.0, 0.2, 1.5])
+def test_kaiming_with_leaky_relu_draws_torchs_numbers(ours, theirs, a):
+    """Issue 17: leaky_relu used the gain sqrt(2 / 1.0001) where torch's kaiming default (a = 0) gives sqrt(2)."""
+    kw = {} if a is None else {"a": a}
+    got = ours(torch.empty(20, 9, 3), nonlinearity="leaky_relu", generator=seeded(), **kw)
+    want = theirs(torch.empty(20, 9, 3), nonlinearity="leaky_relu", generator=seeded(), **kw)
+    assert torch.equal(got, want)
+
+
+@pytest.mark.parametrize("fill", [init.xavier_uniform_, init.xavier_normal_, init.kaiming_uniform_,
+                                  init.kaiming_normal_])
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0), (2, 0, 3), (0, 2, 3, 3)])
+def test_zero_size_tensors_warn_and_come_back_as_in_torch(fill, shape):
+    """Issue 17: a zero fan divided by zero; torch warns that filling nothing is a no-op and returns the tensor."""
+    tensor = torch.empty(shape)
+    with pytest.warns(UserWarning, match="no-op"):
+        assert fill(tensor) is tensor

@@ -94,3 +94,31 @@ def test_pointwise_derivatives_equal_autograd(name):
     for y in (0.0, 0.3, 1.0):
         (grad,) = torch.autograd.grad(spec.loss(a, y).sum(), a)
         assert torch.allclose(spec.derivative(a.detach(), y), grad, atol=1e-10), (name, y)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_binary_cross_entropy_gradient_at_and_near_0_and_1_equals_torch(dtype):
+    """Issue 17: NaN gradient at p = 0 or 1 exactly, and no 1e-12 floor on the denominator below it (torch's)."""
+    p = torch.tensor([0.0, 1.0, 0.0, 1.0, 1e-13, 1e-30, 1 - 1e-7, 0.5, 1e-7], dtype=dtype)
+    y = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.3, 0.0, 1.0, 0.6], dtype=dtype)
+    for grad_of in ([True, False], [True, True]):
+        mine = [p.clone().requires_grad_(grad_of[0]), y.clone().requires_grad_(grad_of[1])]
+        theirs = [p.clone().requires_grad_(grad_of[0]), y.clone().requires_grad_(grad_of[1])]
+        ours, ref = losses.binary_cross_entropy(*mine), F.binary_cross_entropy(*theirs)
+        torch.testing.assert_close(ours, ref)
+        ours.backward(), ref.backward()
+        assert torch.isfinite(mine[0].grad).all()
+        # torch's floor is float32(1e-12) = 9.99999996e-13: visible in float64 at p = 0 or 1, hence the rtol
+        torch.testing.assert_close(mine[0].grad, theirs[0].grad, atol=0, rtol=1e-12 if dtype == torch.float64 else 1e-6)
+        if grad_of[1]:
+            torch.testing.assert_close(mine[1].grad, theirs[1].grad)
+
+
+@pytest.mark.parametrize("shape, dim", [((0,), 0), ((3, 0), 1), ((0, 4), 0), ((2, 0, 3), -2)])
+def test_logsumexp_and_softmax_of_zero_size_inputs_equal_torch(shape, dim):
+    """Issue 17 (found by tests/test_properties.py): amax of an empty axis raised; torch's logsumexp gives -inf."""
+    z = torch.randn(shape, dtype=D)
+    for keepdim in (False, True):
+        assert_same(lambda t: losses.logsumexp(t, dim, keepdim), lambda t: torch.logsumexp(t, dim, keepdim), z)
+    assert_same(lambda t: losses.log_softmax(t, dim), lambda t: F.log_softmax(t, dim), z)
+    assert_same(lambda t: losses.softmax(t, dim), lambda t: F.softmax(t, dim), z)

@@ -1,5 +1,5 @@
 """The from-scratch optimizers of dlcourse.optim move parameters exactly as torch.optim does, step for step, and
-the schedules give the rates of torch.optim.lr_scheduler.
+the schedules (tests/test_schedules.py) give the rates of torch.optim.lr_scheduler.
 
 Tolerance: our updates are the textbook formulas, PyTorch's are the same formulas with the operations in another
 order (and fused kernels), so the two differ by rounding: about 1e-16 per step in float64. Usually that stays
@@ -12,7 +12,6 @@ import math
 import pytest
 import torch
 from torch import nn
-from torch.optim import lr_scheduler
 
 from dlcourse import data, optim
 
@@ -82,9 +81,9 @@ def test_first_momentum_step_starts_the_velocity_at_the_gradient():
     opt = optim.SGD([w], lr=0.1, momentum=0.9, dampening=0.5)
     w.grad = torch.tensor([1.0, 1.0], dtype=torch.float64)
     opt.step()
-    assert torch.equal(opt.state[w]["velocity"], torch.tensor([1.0, 1.0], dtype=torch.float64))
+    assert torch.equal(opt.state[w]["momentum_buffer"], torch.tensor([1.0, 1.0], dtype=torch.float64))
     opt.step()  # the second step dampens: 0.9 * 1 + 0.5 * 1
-    assert torch.allclose(opt.state[w]["velocity"], torch.tensor([1.4, 1.4], dtype=torch.float64))
+    assert torch.allclose(opt.state[w]["momentum_buffer"], torch.tensor([1.4, 1.4], dtype=torch.float64))
     assert torch.allclose(w.detach(), torch.tensor([1.0 - 0.1 - 0.14, -2.0 - 0.1 - 0.14], dtype=torch.float64))
 
 
@@ -116,38 +115,89 @@ def test_optimizer_interface():
     assert list(optim.OPTIMIZERS) == ["SGD", "momentum", "Nesterov", "RMSProp", "Adam"]
 
 
-def _rates(make_scheduler, steps=100, base=0.5) -> torch.Tensor:
-    w = nn.Parameter(torch.zeros(1))
-    opt = optim.SGD([w], lr=base)
-    scheduler = make_scheduler(opt)
-    rates = []
-    for _ in range(steps):
-        rates.append(opt.param_groups[0]["lr"])
-        opt.step()
-        scheduler.step()
-    return torch.tensor(rates, dtype=torch.float64)
+MORE_SETTINGS = [
+    (optim.SGD, dict(lr=0.05, maximize=True)),
+    (optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2, maximize=True)),
+    (optim.RMSprop, dict(lr=1e-3, centered=True, momentum=0.5, maximize=True)),
+    (optim.Adam, dict(lr=1e-2, maximize=True)),
+    (optim.Adam, dict(lr=1e-2, amsgrad=True, weight_decay=0.1)),
+    (optim.AdamW, dict(lr=1e-2, amsgrad=True, maximize=True)),
+    (optim.AdamW, dict(lr=1e-2, amsgrad=True, weight_decay=0.3)),
+]
 
 
-@pytest.mark.parametrize("ours, theirs", [
-    (lambda t: optim.step_decay(t, 30, 0.1), lambda o: lr_scheduler.StepLR(o, 30, 0.1)),
-    (lambda t: optim.step_decay(t, 7, 0.5), lambda o: lr_scheduler.StepLR(o, 7, 0.5)),
-    (lambda t: optim.cosine(t, 100), lambda o: lr_scheduler.CosineAnnealingLR(o, 100)),
-    (lambda t: optim.cosine(t, 100, floor=0.2), lambda o: lr_scheduler.CosineAnnealingLR(o, 100, eta_min=0.1)),
-    (lambda t: optim.warmup_cosine(t, 10, 100),
-     lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, 0.1, 1.0, 10),
-                                             lr_scheduler.CosineAnnealingLR(o, 90)], [10])),
-    (lambda t: optim.warmup_cosine(t, 5, 100, start=0.3, floor=0.1),
-     lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, 0.3, 1.0, 5),
-                                             lr_scheduler.CosineAnnealingLR(o, 95, eta_min=0.05)], [5])),
-], ids=["step", "step-half", "cosine", "cosine-floor", "warmup", "warmup-floor"])
-def test_schedules_equal_torch_schedulers(ours, theirs):
-    mine = _rates(lambda o: lr_scheduler.LambdaLR(o, ours))
-    assert (mine - _rates(theirs)).abs().max() < 1e-12
+@pytest.mark.parametrize("cls, hyper", MORE_SETTINGS, ids=lambda v: getattr(v, "__name__", str(v)))
+def test_maximize_and_amsgrad_are_honoured_as_in_torch(cls, hyper):
+    """Issue 17: `maximize` and `amsgrad` were accepted (as group keys) and silently ignored."""
+    torch.manual_seed(1)
+    a, b = (nn.Parameter(torch.randn(6, dtype=torch.float64)) for _ in range(2))
+    b.data.copy_(a.data)
+    ours, theirs = cls([a], **hyper), optim.TORCH[cls]([b], **hyper)
+    for step in range(60):
+        for p, opt in ((a, ours), (b, theirs)):
+            opt.zero_grad()
+            bowl = ((p - 1) ** 2 * torch.linspace(0.1, 3, 6, dtype=torch.float64) + 0.1 * (step % 7) * p).sum()
+            (-bowl if hyper.get("maximize") else bowl).backward()  # maximize climbs the upturned bowl
+            opt.step()
+    torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
 
 
-def test_cosine_stays_at_its_floor_after_the_end():
-    assert optim.cosine(0, 10) == 1.0 and optim.cosine(10, 10) == pytest.approx(0.0, abs=1e-15)
-    assert optim.cosine(25, 10, floor=0.1) == pytest.approx(0.1)
+@pytest.mark.parametrize("cls, hyper", SETTINGS[::2] + MORE_SETTINGS[2:4], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_complex_parameters_move_as_in_torch(cls, hyper):
+    """Issue 17: RMSprop / Adam squared complex gradients as complex numbers; torch updates (re, im) pairs."""
+    torch.manual_seed(2)
+    a = nn.Parameter(torch.randn(5, dtype=torch.complex128))
+    b = nn.Parameter(a.detach().clone())
+    ours, theirs = cls([a], **hyper), optim.TORCH[cls]([b], **hyper)
+    target = torch.randn(5, dtype=torch.complex128)
+    for _ in range(40):
+        for p, opt in ((a, ours), (b, theirs)):
+            opt.zero_grad()
+            ((p - target).abs() ** 2).sum().backward()
+            opt.step()
+    torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
+
+
+@pytest.mark.parametrize("cls, hyper", [(optim.SGD, dict(lr=0.05, momentum=0.9, dampening=0.1)),
+                                        (optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
+                                        (optim.RMSprop, dict(lr=1e-2, centered=True, momentum=0.5)),
+                                        (optim.Adam, dict(lr=1e-2, amsgrad=True)),
+                                        (optim.AdamW, dict(lr=1e-2))],
+                         ids=["SGD", "Nesterov", "RMSprop", "Adam", "AdamW"])
+def test_state_dicts_load_both_ways_with_torch(cls, hyper):
+    """Issue 17: loading torch's SGD state_dict into ours dropped the momentum buffer (ours called it "velocity")."""
+    def loss(p):
+        return ((p - 2) ** 2 * torch.arange(1.0, 5.0, dtype=torch.float64)).sum()
+
+    for first, second in ((optim.TORCH[cls], cls), (cls, optim.TORCH[cls])):
+        torch.manual_seed(3)
+        p = nn.Parameter(torch.randn(4, dtype=torch.float64))
+        q = nn.Parameter(p.detach().clone())
+        before = first([p], **hyper)
+        for _ in range(5):
+            before.zero_grad(), loss(p).backward(), before.step()
+        after = second([p], **hyper)
+        after.load_state_dict(before.state_dict())
+        reference = first([q], **hyper)
+        for _ in range(5):
+            reference.zero_grad(), loss(q).backward(), reference.step()
+        for _ in range(5):
+            for r, opt in ((p, after), (q, reference)):
+                opt.zero_grad(), loss(r).backward(), opt.step()
+        torch.testing.assert_close(p, q, atol=1e-12, rtol=1e-12)
+
+
+@pytest.mark.parametrize("group", [{"lookahead": 5}, {"differentiable": True}, {"fused": True}, {"amsgrad": True}])
+def test_options_we_would_not_honour_are_refused(group):
+    w = nn.Parameter(torch.zeros(2))
+    for cls in (optim.SGD, optim.RMSprop):
+        with pytest.raises(ValueError, match=next(iter(group))):
+            cls([{"params": [w], **group}], lr=0.1)
+    state = torch.optim.SGD([w], lr=0.1).state_dict()
+    state["param_groups"][0].update(group)
+    with pytest.raises(ValueError, match=next(iter(group))):
+        optim.SGD([w], lr=0.1).load_state_dict(state)
+    assert optim.SGD([{"params": [w], "foreach": True, "maximize": True}], lr=0.1).param_groups[0]["maximize"]
 
 
 def test_lr_range_test_sweeps_geometrically_over_one_pass():

@@ -111,3 +111,10 @@ def test_pennylane_reproduces_a_trained_classifier():
     qnode = qc.pennylane_circuit(2, 3)
     theirs = model.scale * qnode(angles, model.weights) + model.bias
     assert torch.allclose(model(angles), theirs, atol=1e-12, rtol=0)
+
+
+def test_dense_accepts_a_transposed_or_sliced_gate():
+    """Issue 17: torch.kron raised on a non-contiguous gate (H.T, a view of a bigger matrix)."""
+    for gate in (qc.H.t(), qc.Y.t(), torch.eye(4, dtype=qc.DTYPE)[::2, ::2], qc.ry(0.3).t()):
+        for wire in range(3):
+            assert torch.equal(qc.dense(gate, wire, 3), qc.dense(gate.contiguous(), wire, 3))

@@ -28,7 +28,9 @@ import pytest
 import yaml
 from playwright.sync_api import sync_playwright
 
-pytestmark = pytest.mark.site
+# The first site test builds the book (every notebook executed), which outlasts the suite's 600 s per test on a
+# loaded two-core machine; the build has its own limit (BUILD_TIMEOUT_S).
+pytestmark = [pytest.mark.site, pytest.mark.timeout(2400)]
 
 ROOT = Path(__file__).resolve().parent.parent
 MATHJAX = ROOT / "_vendor" / "vendor" / "mathjax" / "tex-chtml.js"
@@ -60,6 +62,7 @@ PAGES = _toc_pages()
 NOTEBOOK_PAGES = [page for page in PAGES if (ROOT / f"{page}.ipynb").exists()]
 NEURON = "book/foundations/neuron"
 BIBLIOGRAPHY = "book/appendix/bibliography"
+CLAIMS = "book/appendix/claims"
 CHAPTER_PAGES = {page for page in NOTEBOOK_PAGES if page != "book/setup"}
 # Every chapter must contain typeset math, widgets and folded solutions (other pages are checked when they have any).
 MATH_PAGES = WIDGET_PAGES = SOLUTION_PAGES = CHAPTER_PAGES
@@ -488,6 +491,35 @@ def test_bibliography_and_citations(page, base_url):
     dangling = [target for target in targets if target not in ids]
     assert not dangling, (f"citations on {NEURON}.html ({texts}) point at {dangling}, which are not entries of "
                           f"{BIBLIOGRAPHY}.html (entries: {sorted(ids)})")
+
+
+@pytest.mark.parametrize("name", sorted(CHAPTER_PAGES))
+def test_chapter_shows_what_it_measured_folded(page, base_url, name):
+    """Each chapter ends with a folded box of its claims: name, prose, bound and the value measured at build."""
+    _open(page, base_url, name)
+    box = page.locator("details.dlcourse-claims")
+    assert box.count() == 1, f"{name}.html has {box.count()} boxes of claims (details.dlcourse-claims), expected 1"
+    assert not box.first.evaluate("el => el.open"), f"{name}.html: the box of claims should start folded"
+    summary = box.first.locator("summary").inner_text()
+    counted = re.search(r"(\d+) claims, (\d+) hold", summary)
+    assert counted and int(counted[1]) >= 3 and counted[1] == counted[2], f"{name}.html: {summary!r}"
+    rows = box.first.locator("tbody tr").count()
+    assert rows == int(counted[1]), f"{name}.html: {rows} rows for {counted[1]} claims"
+
+
+def test_claims_page_gathers_every_claim_of_the_book(page, base_url):
+    """The appendix page lists the claims of every chapter, each linked to its page, with the runner's spread."""
+    _require_in_toc(CLAIMS)
+    _open(page, base_url, CLAIMS)
+    rows = page.evaluate("""() => Array.from(document.querySelectorAll('table.dlcourse-claims-table tbody tr'))
+        .map(tr => ({page: tr.querySelector('a').getAttribute('href'), cells: Array.from(tr.cells).map(td =>
+        td.textContent.trim())}))""")
+    chapters = {Path(r["page"]).stem for r in rows}
+    missing = [name for name in CHAPTER_PAGES if Path(name).name not in chapters]
+    assert not missing, f"{CLAIMS}.html lists no claims of {missing}"
+    assert len(rows) >= 3 * len(CHAPTER_PAGES), f"{CLAIMS}.html lists only {len(rows)} claims"
+    unmeasured = [r["cells"][1] for r in rows if "not in the runner" in r["cells"][5]]
+    assert not unmeasured, f"claims with no robustness results (run make robustness):{_listing(unmeasured)}"
 
 
 def test_executed_notebooks_print_no_warnings(site):

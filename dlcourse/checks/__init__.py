@@ -2,29 +2,44 @@
 
 Chapters keep their checks in a submodule named after the concept (e.g. `dlcourse.checks.neuron`), written with
 `exercise`, `call` and the `expect_*` helpers below. A check never crashes on bad input and never hangs:
-exceptions inside the learner's code become a verdict, a time limit stops endless loops, and on Linux (Colab
-included) each check runs in a forked child process that is killed if it outlives `HARD_LIMIT`, so even code that
-swallows interruptions or crashes the interpreter ends as a verdict.
+exceptions inside the learner's code become a verdict, a time limit stops endless loops, and the state an answer
+may change (grad mode, default dtype, sys.stdout / sys.stderr) is restored after each call. A check evaluates the
+answer on more than one input, one of them drawn fresh on every call (`fresh_generator`), so that replaying the
+expected output of a fixed input cannot pass.
+
+On Linux (Colab included) each check also runs in a forked child process (`dlcourse.checks.isolation`) that is
+killed if it outlives `HARD_LIMIT` or is interrupted twice, so even code that swallows interruptions, calls
+`os._exit` or crashes the interpreter ends as a verdict, and nothing it changes reaches the notebook.
+
+What differs on macOS and Windows, where checks run in the kernel itself (fork is unsafe on macOS and missing on
+Windows; a spawned process would need the learner's function to be importable or picklable, which a function
+defined in a notebook cell is not):
+- an endless loop is still stopped after `TIME_LIMIT` (SIGALRM on macOS; on Windows a watchdog thread stops
+  waiting, but the loop keeps running in the background until the kernel restarts);
+- a loop that catches every exception, including the check's own timeout, cannot be stopped: the cell hangs
+  until the kernel is interrupted or restarted;
+- `os._exit`, a segmentation fault or `sys.stdout.close()` at the C level ends the kernel itself;
+- a KeyboardInterrupt (Ctrl-C, the stop button) stops the check and the cell, as in any other code;
+- changes to global state beyond those restored above (threads started, files written, modules patched, the
+  random seed) stay in the notebook.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
-import io
+import math
+import numbers
 import os
-import pickle
-import select
-import signal
 import sys
-import threading
-import time
 import traceback
-import warnings
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import Tensor
+
+from dlcourse.checks.isolation import CheckTimeout, run_isolated, run_with_time_limit
 
 NOT_ATTEMPTED, CORRECT, INCORRECT = "not attempted", "correct", "incorrect"
 TIME_LIMIT = 5.0
@@ -70,46 +85,6 @@ class NotAttempted(Exception):
     """Raised inside a check when the answer is still the stub."""
 
 
-class CheckTimeout(BaseException):
-    """Raised in the learner's code when it runs past the time limit (a BaseException so `except Exception` can't hide it)."""
-
-
-def _run_with_time_limit(fn: Callable[..., Any], args: tuple, kwargs: dict, seconds: float) -> Any:
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        armed = [True]
-
-        def on_alarm(signum, frame):
-            if armed[0]:
-                raise CheckTimeout
-
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        # Fire again every 0.1 s after the limit, in case the learner's code swallows the first one.
-        signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            armed[0] = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    # Elsewhere (Windows, or a worker thread): run in a daemon thread and stop waiting at the limit.
-    result: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            result["value"] = fn(*args, **kwargs)
-        except BaseException as exc:  # handed back to the caller below
-            result["error"] = exc
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise CheckTimeout
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
-
-
 def _clone(value: Any) -> Any:
     """Copies of tensors, so that a learner's in-place edit cannot change the check's own data."""
     if isinstance(value, Tensor):
@@ -119,10 +94,28 @@ def _clone(value: Any) -> Any:
     return value
 
 
-def call(fn: Any, *args: Any, time_limit: float | None = None, **kwargs: Any) -> Any:
+@contextlib.contextmanager
+def _preserved() -> Iterator[None]:
+    """Restore what an answer may change globally: grad mode, default dtype, standard streams."""
+    grad, dtype, streams = torch.is_grad_enabled(), torch.get_default_dtype(), (sys.stdout, sys.stderr)
+    try:
+        yield
+    finally:
+        torch.set_grad_enabled(grad)
+        torch.set_default_dtype(dtype)
+        sys.stdout, sys.stderr = streams
+
+
+def fresh_generator() -> torch.Generator:
+    """A generator seeded anew on every call: the fresh input a check adds to its fixed ones."""
+    return torch.Generator().manual_seed(int.from_bytes(os.urandom(6), "little"))
+
+
+def call(fn: Any, *args: Any, time_limit: float | None = None, copies: bool = True, **kwargs: Any) -> Any:
     """Call the learner's `fn` on copies of the arguments; turn every way it can fail into a verdict.
 
-    `time_limit` defaults to the module's TIME_LIMIT, read at each call (so tests can shorten it).
+    `time_limit` defaults to the module's TIME_LIMIT, read at each call (so tests can shorten it). `copies=False`
+    passes the arguments themselves: for a leaf tensor made for this call, whose gradient the check then reads.
     """
     time_limit = TIME_LIMIT if time_limit is None else time_limit
     if fn is None or fn is Ellipsis:
@@ -130,7 +123,10 @@ def call(fn: Any, *args: Any, time_limit: float | None = None, **kwargs: Any) ->
     if not callable(fn):
         raise Incorrect(f"expected a function, got {type(fn).__name__} {_short(fn)}")
     try:
-        return _run_with_time_limit(fn, _clone(args), _clone(kwargs), time_limit)
+        with _preserved():
+            if copies:
+                args, kwargs = _clone(args), _clone(kwargs)
+            return run_with_time_limit(fn, args, kwargs, time_limit)
     except NotImplementedError as exc:
         raise NotAttempted(str(exc) or "the function still raises NotImplementedError") from None
     except CheckTimeout:
@@ -167,6 +163,9 @@ def expect_tensor(value: Any, shape: tuple[int, ...], what: str = "your result")
             value = torch.as_tensor(value, dtype=torch.float64)
         except Exception:
             raise Incorrect(f"{what} should be a tensor, got {type(value).__name__} {_short(value)}") from None
+    if value.device.type == "meta":
+        raise Incorrect(f"{what} is a meta tensor, which has a shape but no values: compute it on a real device "
+                        "(did you create a tensor with device='meta', or call .to('meta')?)")
     if tuple(value.shape) != tuple(shape):
         if value.ndim == 2 and tuple(value.shape) == tuple(shape)[::-1]:
             raise Incorrect(f"{what} has shape {tuple(value.shape)}, expected {tuple(shape)}: transposed?")
@@ -181,16 +180,24 @@ def expect_tensor(value: Any, shape: tuple[int, ...], what: str = "your result")
 
 
 def expect_close(value: Tensor, expected: Tensor, what: str = "your result",
-                 mistakes: dict[str, Tensor] | None = None, atol: float = 1e-5, rtol: float = 1e-4) -> None:
-    """Incorrect unless `value` matches `expected`; if it matches a known mistake instead, name that mistake."""
+                 mistakes: dict[str, Tensor] | None = None, atol: float = 1e-5, rtol: float = 1e-4) -> Tensor:
+    """Incorrect unless `value` matches `expected`; if it matches a known mistake instead, name that mistake.
+
+    Returns the answer as a tensor (a list or number converted), so that a check can go on using it.
+    """
     value = expect_tensor(value, tuple(expected.shape), what).detach().cpu()
+    checked, low_precision = value, value.dtype in (torch.float16, torch.bfloat16)
     if value.is_complex() and not expected.is_complex():
         raise Incorrect(f"{what} should be real numbers, but you returned complex ones")
     # complex answers (quantum states) compare as complex; casting them to double would drop the imaginary part
     exact = torch.complex128 if expected.is_complex() else torch.float64
     value, expected = value.to(exact), expected.detach().cpu().to(exact)
     if torch.allclose(value, expected, atol=atol, rtol=rtol):
-        return
+        return checked
+    if low_precision and torch.allclose(value, expected, atol=atol, rtol=1e-2 if value.dtype == torch.bfloat16 else 2e-3):
+        raise Incorrect(f"{what} is in {str(checked.dtype).replace('torch.', '')}, which keeps only about "
+                        f"{2 if checked.dtype == torch.bfloat16 else 3} significant digits: the values are right to "
+                        "that precision, but compute in float32 or float64 (e.g. .float()) to match exactly")
     for diagnosis, wrong in (mistakes or {}).items():
         wrong = wrong.detach().cpu().to(exact)
         if wrong.shape == value.shape and torch.allclose(value, wrong, atol=atol, rtol=rtol):
@@ -200,6 +207,29 @@ def expect_close(value: Tensor, expected: Tensor, what: str = "your result",
     at = f" at index {index}" if index else ""
     got, want = value.reshape(-1)[worst].item(), expected.reshape(-1)[worst].item()
     raise Incorrect(f"{what} differs from the expected values: got {got:.4g}{at}, expected {want:.4g}")
+
+
+def expect_number(value: Any, what: str = "your result", whole: bool = False) -> float | int:
+    """`value` as a Python number: ints, floats, numpy scalars and one-element tensors or arrays are fine."""
+    if value is None:
+        raise Incorrect(f"{what} is None: did you forget to `return` it?")
+    if hasattr(value, "numel") or hasattr(value, "size") and hasattr(value, "item"):  # tensors, numpy values
+        count = value.numel() if hasattr(value, "numel") else value.size
+        if count != 1:
+            raise Incorrect(f"{what} should be one {'whole ' if whole else ''}number, got shape {tuple(value.shape)}")
+        if getattr(value, "device", None) is not None and str(value.device) == "meta":
+            raise Incorrect(f"{what} is a meta tensor, which has no value")
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        kind = "a whole number" if whole else "a number"
+        raise Incorrect(f"{what} should be {kind}, got {type(value).__name__} {_short(value)}")
+    if whole:
+        if isinstance(value, numbers.Integral):  # exact, however large (math.isfinite would overflow)
+            return int(value)
+        if not math.isfinite(value) or value != int(value):
+            raise Incorrect(f"{what} should be a whole number, got {value!r}")
+        return int(value)
+    return float(value)
 
 
 def _tail(output: str, lines: int = 20, characters: int = 2000) -> str:
@@ -213,56 +243,17 @@ def _tail(output: str, lines: int = 20, characters: int = 2000) -> str:
 
 
 def _isolated(run: Callable[..., Verdict], args: tuple, kwargs: dict, name: str) -> Verdict:
-    """Run `run` in a forked child; return its verdict, or explain why the child gave none."""
-    reader, writer = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # Python >= 3.12 warns about fork with threads
-        pid = os.fork()
-    if pid == 0:  # the child: never returns
-        status = 0
-        try:
-            os.close(reader)
-            captured = io.StringIO()
-            sys.stdout = sys.stderr = captured  # the parent's streams may hold locks of threads we don't have
-            torch.set_num_threads(1)
-            verdict = run(*args, **kwargs)
-            payload = pickle.dumps((verdict, _tail(captured.getvalue())))
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(writer, view):]
-        except BaseException:
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(writer)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + HARD_LIMIT
-    timed_out = False
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([reader], [], [], left)
-            if ready:
-                chunk = os.read(reader, 1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-    finally:
-        os.close(reader)
-        if timed_out:
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-    if timed_out:
+    """Run `run` in a forked child (dlcourse.checks.isolation); return its verdict, or explain why it gave none."""
+    how, verdict, output, status = run_isolated(run, args, kwargs, HARD_LIMIT, _tail)
+    if how == "timeout":
         return Verdict(INCORRECT, f"your code did not finish within {HARD_LIMIT:g} s, even when interrupted: "
                                   "is there an endless loop that catches every exception?", name)
-    try:
-        verdict, output = pickle.loads(b"".join(chunks))
-    except Exception:
-        how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit status {os.WEXITSTATUS(status)}"
-        return Verdict(INCORRECT, f"your code stopped the Python process that ran it ({how}) before the check "
+    if how == "interrupted":
+        return Verdict(INCORRECT, "you interrupted the check, so it could not finish; the process that ran your "
+                                  "code has been stopped. Run the cell again to check your answer.", name)
+    if how == "crashed":
+        why = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit status {os.WEXITSTATUS(status)}"
+        return Verdict(INCORRECT, f"your code stopped the Python process that ran it ({why}) before the check "
                                   "could finish.", name)
     if output:
         print(output, end="" if output.endswith("\n") else "\n")
@@ -275,7 +266,8 @@ def exercise(name: str, hint: str = "") -> Callable[[Callable[..., None]], Calla
     def decorate(body: Callable[..., Any]) -> Callable[..., Verdict]:
         def run_here(*args: Any, **kwargs: Any) -> Verdict:
             try:
-                note = body(*args, **kwargs)
+                with _preserved():
+                    note = body(*args, **kwargs)
             except NotAttempted as exc:
                 return Verdict(NOT_ATTEMPTED, f"Fill in the exercise, then run this cell again ({exc}).", name)
             except Incorrect as exc:
@@ -290,7 +282,7 @@ def exercise(name: str, hint: str = "") -> Callable[[Callable[..., None]], Calla
         def check(*args: Any, **kwargs: Any) -> Verdict:
             if ISOLATE and hasattr(os, "fork"):
                 return _isolated(run_here, args, kwargs, name)
-            return run_here(*args, **kwargs)
+            return run_here(*args, **kwargs)  # see the module docstring for what differs without a child
 
         check.hint = lambda: print(hint or "No hint for this one: read the section above again.")  # type: ignore[attr-defined]
         return check

@@ -8,7 +8,7 @@ from torch import Tensor
 from dlcourse.autograd import unbroadcast as _unbroadcast
 from dlcourse.backprop import linear_backward as _linear_backward
 from dlcourse.backprop import softmax_cross_entropy_backward as _ce_backward
-from dlcourse.checks import Incorrect, NotAttempted, call, exercise, expect_close, expect_tensor
+from dlcourse.checks import Incorrect, NotAttempted, call, exercise, expect_close, expect_tensor, fresh_generator
 
 _g = torch.Generator().manual_seed(7)
 _N, _C = 5, 3
@@ -21,20 +21,25 @@ _TARGETS = torch.tensor([0, 2, 1, 2, 0])
                "and the mean divides by the batch size N.")
 def softmax_cross_entropy_grad(answer) -> str:
     """Check `answer(logits, targets)`: d(mean cross-entropy)/d(logits), shape (N, C)."""
-    got = call(answer, _LOGITS, _TARGETS)
-    expected = _ce_backward(_LOGITS, _TARGETS)
-    s = torch.softmax(_LOGITS, dim=1)
-    one_hot = torch.nn.functional.one_hot(_TARGETS, _C).double()
-    expect_close(got, expected, "your gradient", mistakes={
-        "it is N times too large: the loss is a mean over the batch, so divide by N (you summed)": s - one_hot,
-        "its sign is flipped: it is softmax minus the one-hot target, not the other way round": (one_hot - s) / _N,
-        "the one-hot target is missing: subtract 1 at each row's target class": s / _N,
-        "it is divided by the number of classes C; the mean runs over the N examples": (s - one_hot) / _C,
-        "that uses the sigmoid of each logit; the probabilities come from the softmax over the row":
-            (torch.sigmoid(_LOGITS) - one_hot) / _N,
-        "the softmax runs down the columns (over the batch); take it along each row (dim=1)":
-            (torch.softmax(_LOGITS, dim=0) - one_hot) / _N,
-    })
+    g = fresh_generator()
+    n, c = int(torch.randint(2, 8, (), generator=g)), int(torch.randint(2, 6, (), generator=g))
+    fresh = (torch.randn(n, c, generator=g, dtype=torch.float64) * 3, torch.randint(0, c, (n,), generator=g))
+    for logits, targets in ((_LOGITS, _TARGETS), fresh):
+        n, c = logits.shape
+        got = call(answer, logits, targets)
+        expected = _ce_backward(logits, targets)
+        s = torch.softmax(logits, dim=1)
+        one_hot = torch.nn.functional.one_hot(targets, c).double()
+        expect_close(got, expected, "your gradient", mistakes={
+            "it is N times too large: the loss is a mean over the batch, so divide by N (you summed)": s - one_hot,
+            "its sign is flipped: it is softmax minus the one-hot target, not the other way round": (one_hot - s) / n,
+            "the one-hot target is missing: subtract 1 at each row's target class": s / n,
+            "it is divided by the number of classes C; the mean runs over the N examples": (s - one_hot) / c,
+            "that uses the sigmoid of each logit; the probabilities come from the softmax over the row":
+                (torch.sigmoid(logits) - one_hot) / n,
+            "the softmax runs down the columns (over the batch); take it along each row (dim=1)":
+                (torch.softmax(logits, dim=0) - one_hot) / n,
+        })
     big = torch.tensor([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]], dtype=torch.float64)
     got_big = call(answer, big, torch.tensor([0, 2]))
     got_big = torch.as_tensor(got_big) if not isinstance(got_big, Tensor) else got_big
@@ -57,7 +62,10 @@ def _linear_case(n: int, n_in: int, n_out: int, seed: int) -> tuple[Tensor, Tens
                "that shape; db adds up what the N examples contributed.")
 def linear_backward(answer) -> str:
     """Check `answer(grad_out, x, W)` -> (dx, dW, db) for out = x @ W.T + b."""
-    for n, n_in, n_out, seed in [(4, 3, 2, 0), (3, 3, 3, 1)]:  # the square case catches transposes shapes hide
+    fresh = fresh_generator()
+    n, n_in, n_out = (int(v) for v in torch.randint(2, 6, (3,), generator=fresh))
+    cases = [(4, 3, 2, 0), (3, 3, 3, 1), (n, n_in, n_out, int(torch.randint(2, 2 ** 31, (), generator=fresh)))]
+    for n, n_in, n_out, seed in cases:  # the square case catches transposes shapes hide; the last is fresh
         grad_out, x, W = _linear_case(n, n_in, n_out, seed)
         try:
             result = call(answer, grad_out, x, W)
@@ -108,7 +116,7 @@ _BROADCAST_CASES = [((4, 3), (3,)), ((4, 3), (1, 3)), ((4, 3), (4, 1)), ((2, 4, 
                "every axis where the operand has length 1 but the gradient does not.")
 def unbroadcast(answer) -> str:
     """Check `answer(grad, shape)`: grad summed down to `shape`, the shape of the operand that was broadcast."""
-    g = torch.Generator().manual_seed(3)
+    g = fresh_generator()  # fresh values on every call, for every shape
     for grad_shape, shape in _BROADCAST_CASES:
         grad = torch.randn(*grad_shape, generator=g, dtype=torch.float64)
         expected = _unbroadcast(grad, shape)

@@ -7,7 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from dlcourse.checks import Incorrect, call, exercise, expect_close, expect_tensor
+from dlcourse.checks import Incorrect, call, exercise, expect_close, expect_tensor, fresh_generator
 
 _SIZES = [(8, 3, 1, 0), (8, 3, 1, 1), (28, 5, 2, 2), (7, 3, 2, 0), (10, 4, 3, 1), (32, 1, 1, 0), (9, 2, 2, 0)]
 
@@ -31,7 +31,10 @@ def _number(value, what: str) -> float:
 def conv_output_size(answer) -> str:
     """Check `answer(n, kernel, stride, padding)`: the length of a convolution's output along one axis."""
     floats = False
-    for n, k, s, p in _SIZES:
+    g = fresh_generator()
+    k, s, p = (int(v) for v in torch.randint(1, 6, (3,), generator=g))
+    fresh = (k + int(torch.randint(0, 40, (), generator=g)), k, s, min(p, k - 1))  # a legal case drawn anew
+    for n, k, s, p in _SIZES + [fresh]:
         got = _number(call(answer, n, k, s, p), f"your size for n={n}, kernel={k}, stride={s}, padding={p}")
         right = (n + 2 * p - k) // s + 1
         if got == right:
@@ -82,6 +85,13 @@ def correlate2d(answer) -> str:
     square = call(answer, _IMAGE[:5, :5], torch.ones(2, 2, dtype=torch.float64))
     expect_close(square, _correlate(_IMAGE[:5, :5], torch.ones(2, 2, dtype=torch.float64)),
                  "your output for a 5x5 image and a 2x2 kernel of ones")
+    g = fresh_generator()
+    kh, kw = (int(v) for v in torch.randint(1, 4, (2,), generator=g))
+    image = torch.randn(kh + int(torch.randint(0, 6, (), generator=g)), kw + int(torch.randint(0, 6, (), generator=g)),
+                        generator=g, dtype=torch.float64)
+    kernel = torch.randn(kh, kw, generator=g, dtype=torch.float64)
+    expect_close(call(answer, image, kernel), _correlate(image, kernel),
+                 f"your output for a random {tuple(image.shape)} image and {tuple(kernel.shape)} kernel")
     return "Your correlation equals F.conv2d on a single channel."
 
 
@@ -129,7 +139,11 @@ def _field(kernels, strides) -> int:
                                   "step of that grid spans the product of the strides of all earlier layers.")
 def receptive_field(answer) -> str:
     """Check `answer(kernels, strides)`: how many input samples one output of a stack of 1-D convolutions sees."""
-    for kernels, strides in _LAYERS:
+    g = fresh_generator()
+    depth = int(torch.randint(1, 5, (), generator=g))
+    fresh = ([int(v) for v in torch.randint(1, 8, (depth,), generator=g)],
+             [int(v) for v in torch.randint(1, 4, (depth,), generator=g)])
+    for kernels, strides in _LAYERS + [fresh]:
         got = _number(call(answer, list(kernels), list(strides)), f"your field for kernels {kernels}, strides "
                                                                   f"{strides}")
         right = _field(kernels, strides)
@@ -157,9 +171,29 @@ _TRUE = torch.rand(4, 6, 6, generator=_gm) < 0.3
                                           "masks agree perfectly: return 1.0.")
 def iou(answer) -> str:
     """Check `answer(predicted, target)` on boolean masks: |P ∩ T| / |P ∪ T| as a Python float, 1.0 for two empties."""
+    g = fresh_generator()
+    shape = tuple(int(v) for v in torch.randint(2, 9, (3,), generator=g))
+    fresh = (torch.rand(shape, generator=g) < 0.4, torch.rand(shape, generator=g) < 0.4)
+    fresh[0].reshape(-1)[0] = fresh[1].reshape(-1)[0] = True  # never two empty masks here
+    for predicted, target in ((_PRED, _TRUE), fresh):
+        inter, p, t = _iou_case(answer, predicted, target)
+    same = _number(call(answer, _TRUE, _TRUE), "your IoU of a mask with itself")
+    if not math.isclose(same, 1.0):
+        raise Incorrect(f"a mask compared with itself should give 1.0, you give {same}")
+    empty = torch.zeros(3, 3, dtype=torch.bool)
+    nothing = call(answer, empty, empty)
+    if nothing is None or (isinstance(nothing, float) and math.isnan(nothing)) or \
+            _number(nothing, "your IoU of two empty masks") != 1.0:
+        raise Incorrect(f"two empty masks should give 1.0 (they agree everywhere), you give {nothing}")
     inter, p, t = (_PRED & _TRUE).sum().item(), _PRED.sum().item(), _TRUE.sum().item()
+    return f"Right: {inter} pixels in both, {p + t - inter} in either, IoU {inter / (p + t - inter):.3f}."
+
+
+def _iou_case(answer, predicted: torch.Tensor, target: torch.Tensor) -> tuple[int, int, int]:
+    inter, p, t = (predicted & target).sum().item(), predicted.sum().item(), target.sum().item()
     right = inter / (p + t - inter)
-    got = _number(call(answer, _PRED, _TRUE), "your IoU")
+    got = _number(call(answer, predicted, target), "your IoU" + ("" if predicted is _PRED else
+                                                                 " for a second pair of random masks"))
     if not math.isclose(got, right, rel_tol=1e-6):
         mistakes = {"the union double-counts the overlap: |P ∪ T| = |P| + |T| - |P ∩ T|": inter / (p + t),
                     "that is the Dice score 2|P ∩ T| / (|P| + |T|), a relative of IoU": 2 * inter / (p + t),
@@ -170,12 +204,4 @@ def iou(answer) -> str:
             if math.isclose(got, wrong, rel_tol=1e-6):
                 raise Incorrect(f"your IoU is {got:.4f}, expected {right:.4f}: {diagnosis}.")
         raise Incorrect(f"your IoU is {got:.4f}, expected {right:.4f}.")
-    same = _number(call(answer, _TRUE, _TRUE), "your IoU of a mask with itself")
-    if not math.isclose(same, 1.0):
-        raise Incorrect(f"a mask compared with itself should give 1.0, you give {same}")
-    empty = torch.zeros(3, 3, dtype=torch.bool)
-    nothing = call(answer, empty, empty)
-    if nothing is None or (isinstance(nothing, float) and math.isnan(nothing)) or \
-            _number(nothing, "your IoU of two empty masks") != 1.0:
-        raise Incorrect(f"two empty masks should give 1.0 (they agree everywhere), you give {nothing}")
-    return f"Right: {inter} pixels in both, {p + t - inter} in either, IoU {right:.3f}."
+    return inter, p, t

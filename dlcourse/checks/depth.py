@@ -6,7 +6,7 @@ import numbers
 
 import torch
 
-from dlcourse.checks import Incorrect, _short, call, exercise, expect_close
+from dlcourse.checks import Incorrect, _short, call, exercise, expect_close, fresh_generator
 from dlcourse.depth import mlp_parameters as _mlp_parameters, sawtooth as _sawtooth, tent as _tent
 
 _NETWORKS = [[2, 3, 1], [8, 24, 24, 24, 1], [64, 100, 10], [1, 2, 2, 2, 2, 1]]
@@ -47,14 +47,17 @@ def _count(got, widths) -> int:
 @exercise("MLP parameters", hint="A Linear(a, b) layer holds an (b, a) weight matrix and b biases; add the layers.")
 def mlp_parameters(answer) -> str:
     """Check `answer(widths)`: the number of parameters of a fully connected network with these layer sizes."""
-    values = [_count(call(answer, list(widths)), widths) for widths in _NETWORKS]
-    expected = [_mlp_parameters(w) for w in _NETWORKS]
+    g = fresh_generator()
+    networks = list(_NETWORKS) + [[int(v) for v in torch.randint(1, 60, (int(torch.randint(2, 6, (), generator=g)),),
+                                                                  generator=g)]]
+    values = [_count(call(answer, list(widths)), widths) for widths in networks]
+    expected = [_mlp_parameters(w) for w in networks]
     if values == expected:
         return "Correct: each Linear(a, b) layer has a*b weights and b biases."
     wrong_at = next(i for i, (v, e) in enumerate(zip(values, expected)) if v != e)
-    where = f"for widths {_NETWORKS[wrong_at]} you get {values[wrong_at]}, expected {expected[wrong_at]}"
+    where = f"for widths {networks[wrong_at]} you get {values[wrong_at]}, expected {expected[wrong_at]}"
     for diagnosis, wrong in _WRONG_COUNTS.items():
-        if values == [wrong(w) for w in _NETWORKS]:  # the same slip on every network
+        if values == [wrong(w) for w in networks]:  # the same slip on every network
             raise Incorrect(f"{where}: {diagnosis}")
     raise Incorrect(where)
 
@@ -62,8 +65,10 @@ def mlp_parameters(answer) -> str:
 @exercise("sawtooth", hint="Apply tent(x) = 2 min(x, 1 - x) to x, then to the result, k times in all.")
 def sawtooth(answer) -> str:
     """Check `answer(x, k)`: the tent map composed k times, for several k."""
-    x = torch.linspace(0, 1, 257, dtype=torch.float64)
-    for k in (1, 2, 3, 5):
+    g = fresh_generator()
+    fresh_k = int(torch.randint(1, 7, (), generator=g))
+    for k, x in [(k, torch.linspace(0, 1, 257, dtype=torch.float64)) for k in (1, 2, 3, 5)] + [
+            (fresh_k, torch.rand(100, generator=g, dtype=torch.float64))]:
         got = call(answer, x, k)
         expected = _sawtooth(x, k)
         expect_close(got, expected, f"your sawtooth for k = {k}", mistakes={

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from dlcourse.checks import Incorrect, call, exercise, expect_close
+from dlcourse.checks import Incorrect, call, exercise, expect_close, expect_number, fresh_generator
 from dlcourse.mlp import forward, parameter_count
 
 _SIZES = [[64, 128, 10], [2, 3, 1], [1, 64, 64, 1], [784, 256, 128, 10]]
@@ -13,12 +13,16 @@ _SIZES = [[64, 128, 10], [2, 3, 1], [1, 64, 64, 1], [784, 256, 128, 10]]
                                       "n_out biases; add the layers up.")
 def mlp_parameters(answer) -> str:
     """Check `answer(sizes)`: the number of weights and biases of a fully connected net with these widths."""
-    for sizes in _SIZES:
+    g = fresh_generator()
+    fresh = [int(v) for v in torch.randint(1, 300, (int(torch.randint(2, 6, (), generator=g)),), generator=g)]
+    for sizes in _SIZES + [fresh]:
         got = call(answer, list(sizes))
-        if isinstance(got, torch.Tensor) and got.numel() == 1:
-            got = got.item()
-        if not isinstance(got, int) or isinstance(got, bool):
+        if isinstance(got, float) or isinstance(got, torch.Tensor) and got.is_floating_point():
             raise Incorrect(f"for sizes {sizes} you return {got!r:.80}; a count is a whole number (int)")
+        try:  # ints, numpy integers (np.int64 from np.prod) and one-element tensors are all counts
+            got = expect_number(got, f"for sizes {sizes} your count", whole=True)
+        except Incorrect:
+            raise Incorrect(f"for sizes {sizes} you return {got!r:.80}; a count is a whole number (int)") from None
         if abs(got) > 10**15:
             raise Incorrect(f"for sizes {sizes} you return a number with {len(str(abs(got)))} digits: far too "
                             "large for a count of parameters")
@@ -53,22 +57,31 @@ def _network(sizes: list[int], seed: int) -> tuple[list[torch.Tensor], list[torc
                                         "layer, which returns raw scores.")
 def mlp_forward(answer) -> str:
     """Check `answer(x, weights, biases)`: a ReLU MLP's outputs; weights are (out, in) as in nn.Linear."""
-    weights, biases = _network([4, 4, 4, 4], seed=1)  # square layers: a missing transpose still runs
-    x = torch.randn(6, 4, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
-    got = call(answer, x, weights, biases)
-    relu = lambda h: h.clamp(min=0)
-    after_last = relu(forward(x, weights, biases, "relu"))
-    expect_close(got, forward(x, weights, biases, "relu"), "your output", mistakes={
-        "there is a ReLU after the last layer: the output layer gives raw scores (logits)": after_last,
-        "there is no activation between the layers: the network collapses to one linear map":
-            forward(x, weights, biases, "identity"),
-        "W is used untransposed: nn.Linear's weight is (out, in), so compute h @ W.T":
-            forward(x, [w.T for w in weights], biases, "relu"),
-        "the biases are missing": forward(x, weights, [torch.zeros_like(b) for b in biases], "relu"),
-        "that is tanh, not ReLU": forward(x, weights, biases, "tanh"),
-    })
-    weights, biases = _network([5, 7, 3], seed=3)
-    x = torch.randn(2, 5, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
-    expect_close(call(answer, x, weights, biases), forward(x, weights, biases, "relu"),
-                 "your output for a 5-7-3 network")
+    fresh = int(torch.randint(0, 2 ** 31, (), generator=fresh_generator()))
+    width = 3 + fresh % 4
+    cases = [([4, 4, 4, 4], 1, 2, 6), ([5, 7, 3], 3, 4, 2), ([width] * (3 + fresh % 2), fresh, fresh + 1, 5)]
+    for sizes, seed, x_seed, n in cases:  # square layers first: a missing transpose still runs there
+        weights, biases = _network(sizes, seed=seed)
+        x = torch.randn(n, sizes[0], generator=torch.Generator().manual_seed(x_seed), dtype=torch.float64)
+        got = call(answer, x, weights, biases)
+        relu = lambda h: h.clamp(min=0)  # noqa: E731
+        mistakes = {
+            "there is a ReLU after the last layer: the output layer gives raw scores (logits)":
+                relu(forward(x, weights, biases, "relu")),
+            "there is no activation between the layers: the network collapses to one linear map":
+                forward(x, weights, biases, "identity"),
+            **({"W is used untransposed: nn.Linear's weight is (out, in), so compute h @ W.T":
+                forward(x, [w.T for w in weights], biases, "relu")} if len(set(sizes)) == 1 else {}),
+            "the biases are missing": forward(x, weights, [torch.zeros_like(b) for b in biases], "relu"),
+            "that is tanh, not ReLU": forward(x, weights, biases, "tanh"),
+            "that is a sigmoid between the layers, not ReLU": forward(x, weights, biases, "sigmoid"),
+            "the last layer is skipped: apply every (W, b) pair, the last one without ReLU":
+                relu(forward(x, weights[:-1], biases[:-1], "relu")),
+            "the last layer is skipped, and so is the ReLU before it": forward(x, weights[:-1], biases[:-1], "relu"),
+            "the first layer is skipped: start from h = x and apply every layer": forward(
+                x @ weights[0].T + biases[0], weights[1:], biases[1:], "relu"),
+        }
+        where = "" if seed == 1 else f" for a {'-'.join(map(str, sizes))} network" + (
+            " with fresh random weights" if seed == fresh else "")
+        expect_close(got, forward(x, weights, biases, "relu"), "your output" + where, mistakes=mistakes)
     return "Your forward pass equals nn.Sequential(Linear, ReLU, ..., Linear)."

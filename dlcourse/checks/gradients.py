@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from dlcourse.checks import Incorrect, call, exercise, expect_close, expect_tensor
+from dlcourse.checks import Incorrect, call, exercise, expect_close, expect_tensor, fresh_generator
 
 _SHAPE = (300, 500)  # (out, in): fan_in 500, fan_out 300, so the two fans can be told apart
 
@@ -83,32 +83,42 @@ def _global(grads, max_norm):
                                    "exceeds max_norm, multiply every gradient by max_norm / norm.")
 def clip_by_norm(answer) -> str:
     """Check `answer(grads, max_norm)` -> the list of gradients rescaled so that their global norm is <= max_norm."""
-    for max_norm in (2.0, 100.0):  # above and below the global norm (about 10.6)
-        got = call(answer, _GRADS, max_norm)
-        if got is None:
-            raise Incorrect("your function returned None: return the list of clipped gradients.")
-        if isinstance(got, torch.Tensor) and got.ndim == 0:
-            raise Incorrect("your function returned one number (the norm or the scale?); return the clipped gradients.")
-        if not isinstance(got, (list, tuple)) or len(got) != len(_GRADS):
-            raise Incorrect(f"return a list of {len(_GRADS)} tensors, one per gradient, in the same order.")
-        total = torch.sqrt(sum((g ** 2).sum() for g in _GRADS))
-        for k, (mine, grad) in enumerate(zip(got, _GRADS)):
-            expected = _global(_GRADS, max_norm)[k]
-            mistakes = {
-                "each gradient was clipped separately by its own norm; clip ALL gradients together by their global "
-                "norm, so the step keeps its direction": grad * min(1.0, max_norm / grad.norm().item()),
-                "you always rescale to max_norm, even when the norm is already smaller: only shrink, never grow":
-                    grad * max_norm / total,
-                "you added the gradients' norms; the global norm is sqrt of the sum of all squared elements":
-                    grad * min(1.0, max_norm / sum(g.norm() for g in _GRADS).item()),
-                "you clipped each element into [-max_norm, max_norm]: that is clipping by value, not by norm":
-                    grad.clamp(-max_norm, max_norm),
-                "the gradients are unchanged: rescale them when their global norm exceeds max_norm": grad,
-                "the scale is inverted: multiply by max_norm / norm, not norm / max_norm": grad * total / max_norm,
-            }
-            if max_norm >= total:
-                mistakes = {k: v for k, v in mistakes.items() if not torch.allclose(v, expected)}
-            expect_close(mine, expected, f"your clipped gradient {k} (max_norm {max_norm:g})", mistakes=mistakes)
+    g = fresh_generator()
+    fresh = [torch.randn(int(torch.randint(1, 5, (), generator=g)), 3, generator=g, dtype=torch.float64) * 4
+             for _ in range(3)]
+    fresh_norm = torch.sqrt(sum((t ** 2).sum() for t in fresh)).item()
+    cases = [(_GRADS, 2.0), (_GRADS, 100.0), (fresh, fresh_norm / 3)]  # below and above the global norm (~10.6)
+    for grads, max_norm in cases:
+        _clip_case(answer, grads, max_norm)
     return "One global norm, one scale for every gradient, applied only when the norm is too large."
+
+
+def _clip_case(answer, grads: list[torch.Tensor], max_norm: float) -> None:
+    _GRADS = grads  # the names of the fixed case, which the diagnoses below were written with
+    got = call(answer, _GRADS, max_norm)
+    if got is None:
+        raise Incorrect("your function returned None: return the list of clipped gradients.")
+    if isinstance(got, torch.Tensor) and got.ndim == 0:
+        raise Incorrect("your function returned one number (the norm or the scale?); return the clipped gradients.")
+    if not isinstance(got, (list, tuple)) or len(got) != len(_GRADS):
+        raise Incorrect(f"return a list of {len(_GRADS)} tensors, one per gradient, in the same order.")
+    total = torch.sqrt(sum((g ** 2).sum() for g in _GRADS))
+    for k, (mine, grad) in enumerate(zip(got, _GRADS)):
+        expected = _global(_GRADS, max_norm)[k]
+        mistakes = {
+            "each gradient was clipped separately by its own norm; clip ALL gradients together by their global "
+            "norm, so the step keeps its direction": grad * min(1.0, max_norm / grad.norm().item()),
+            "you always rescale to max_norm, even when the norm is already smaller: only shrink, never grow":
+                grad * max_norm / total,
+            "you added the gradients' norms; the global norm is sqrt of the sum of all squared elements":
+                grad * min(1.0, max_norm / sum(g.norm() for g in _GRADS).item()),
+            "you clipped each element into [-max_norm, max_norm]: that is clipping by value, not by norm":
+                grad.clamp(-max_norm, max_norm),
+            "the gradients are unchanged: rescale them when their global norm exceeds max_norm": grad,
+            "the scale is inverted: multiply by max_norm / norm, not norm / max_norm": grad * total / max_norm,
+        }
+        if max_norm >= total:
+            mistakes = {k: v for k, v in mistakes.items() if not torch.allclose(v, expected)}
+        expect_close(mine, expected, f"your clipped gradient {k} (max_norm {max_norm:.4g})", mistakes=mistakes)
 
 

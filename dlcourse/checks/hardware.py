@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from dlcourse.checks import Incorrect, call, exercise, expect_close
+from dlcourse.checks import Incorrect, call, exercise, expect_close, fresh_generator
 
 
 def _number(value, what: str) -> float:
@@ -34,7 +34,9 @@ def _diagnose(value: float, expected: float, what: str, mistakes: dict[str, floa
                                  "n adds. Divide by the seconds, then by 10^9.")
 def matmul_gflops(answer) -> str:
     """Check `answer(n, seconds)`: the GFLOP/s of an n x n by n x n matrix product that took `seconds`."""
-    for n, seconds in [(1000, 0.05), (64, 2e-5), (4096, 1.3)]:
+    g = fresh_generator()
+    fresh = (int(torch.randint(2, 5000, (), generator=g)), 1e-5 + torch.rand((), generator=g).item())
+    for n, seconds in [(1000, 0.05), (64, 2e-5), (4096, 1.3), fresh]:
         got = _number(call(answer, n, seconds), f"your GFLOP/s for n = {n}")
         _diagnose(got, 2 * n**3 / seconds / 1e9, f"n = {n}, {seconds} s", {
             "the factor 2 is missing: each of the n^3 terms costs a multiply *and* an add": n**3 / seconds / 1e9,
@@ -50,7 +52,9 @@ def matmul_gflops(answer) -> str:
                                        "and the processor: read A and B, write C.")
 def matmul_intensity(answer) -> str:
     """Check `answer(n, bytes_per_element)`: FLOPs per byte of an n x n matrix product, counting 3n^2 numbers moved."""
-    for n, size in [(1024, 4), (64, 8), (10, 2)]:
+    g = fresh_generator()
+    fresh = (int(torch.randint(2, 5000, (), generator=g)), [1, 2, 4, 8][int(torch.randint(0, 4, (), generator=g))])
+    for n, size in [(1024, 4), (64, 8), (10, 2), fresh]:
         got = _number(call(answer, n, size), f"your intensity for n = {n}")
         flops = 2 * n**3
         _diagnose(got, flops / (3 * n * n * size), f"n = {n}, {size} bytes per number", {
@@ -70,8 +74,9 @@ def matmul_intensity(answer) -> str:
 def combine_gradients(answer) -> str:
     """Check `answer(grads, sizes)`: the gradient of the mean loss over the combined batch, from each worker's
     gradient of the mean loss over its own shard of `sizes[i]` examples."""
-    g = torch.Generator().manual_seed(3)
-    for sizes in ([32, 32], [16, 16, 16, 16], [40, 24], [10, 30, 20]):
+    g = fresh_generator()  # fresh gradients on every call, and a fresh set of shard sizes
+    fresh_sizes = [int(v) for v in torch.randint(1, 50, (int(torch.randint(2, 5, (), generator=g)),), generator=g)]
+    for sizes in ([32, 32], [16, 16, 16, 16], [40, 24], [10, 30, 20], fresh_sizes):
         grads = [torch.randn(4, 3, generator=g, dtype=torch.float64) for _ in sizes]
         n = torch.tensor(sizes, dtype=torch.float64)
         stacked = torch.stack(grads)

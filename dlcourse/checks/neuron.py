@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from dlcourse.activations import sigmoid, sigmoid_derivative as _sigmoid_derivative, step
-from dlcourse.checks import Incorrect, NotAttempted, call, exercise, expect_close, expect_tensor
+from dlcourse.checks import Incorrect, NotAttempted, call, exercise, expect_close, expect_tensor, fresh_generator
 
 _g = torch.Generator().manual_seed(1)
 _X = torch.randn(5, 3, generator=_g, dtype=torch.float64)
@@ -15,18 +15,24 @@ _B = 0.7
 @exercise("neuron output", hint="z = x @ w + b is one number per row of x; then apply the sigmoid 1 / (1 + exp(-z)).")
 def neuron_output(answer) -> str:
     """Check `answer(x, w, b)`: the outputs (N,) of one sigmoid neuron for the N rows of x (N, d)."""
-    got = call(answer, _X, _W, _B)
-    if isinstance(got, torch.Tensor) and got.shape == (5, 1):
-        raise Incorrect("your result has shape (5, 1); one number per input row is expected, shape (5,). "
-                        "Is w a column (d, 1) in your computation?")
-    z = _X @ _W + _B
-    expect_close(got, sigmoid(z), "your output", mistakes={
-        "the bias is missing (x @ w without + b)": sigmoid(_X @ _W),
-        "the activation is missing: that is z = x @ w + b, not sigmoid(z)": z,
-        "the bias is subtracted instead of added": sigmoid(_X @ _W - _B),
-        "that is tanh, not the sigmoid": torch.tanh(z),
-        "the sign of z is flipped: sigmoid(z) = 1 / (1 + exp(-z))": sigmoid(-z),
-    })
+    g = fresh_generator()
+    n, d = int(torch.randint(2, 9, (), generator=g)), int(torch.randint(2, 6, (), generator=g))
+    fresh = (torch.randn(n, d, generator=g, dtype=torch.float64), torch.randn(d, generator=g, dtype=torch.float64),
+             (torch.rand((), generator=g) * 2 - 1).item())
+    for case, (x, w, b) in enumerate(((_X, _W, _B), fresh)):
+        got = call(answer, x, w, b)
+        if isinstance(got, torch.Tensor) and got.shape == (len(x), 1):
+            raise Incorrect(f"your result has shape ({len(x)}, 1); one number per input row is expected, shape "
+                            f"({len(x)},). Is w a column (d, 1) in your computation?")
+        z = x @ w + b
+        expect_close(got, sigmoid(z), "your output" + (" for a second, random input" if case else ""), mistakes={
+            "the bias is missing (x @ w without + b)": sigmoid(x @ w),
+            "the activation is missing: that is z = x @ w + b, not sigmoid(z)": z,
+            "the bias is subtracted instead of added": sigmoid(x @ w - b),
+            "that is tanh, not the sigmoid": torch.tanh(z),
+            "the sign of z is flipped: sigmoid(z) = 1 / (1 + exp(-z))": sigmoid(-z),
+            "that is ReLU, not the sigmoid": torch.relu(z),
+        })
     one = call(answer, _X[0], _W, _B)
     expect_tensor(one, (), "your output for a single input x of shape (d,)")
     return "Your neuron matches sigmoid(x @ w + b), for a batch and for a single input."
@@ -35,7 +41,17 @@ def neuron_output(answer) -> str:
 @exercise("sigmoid derivative", hint="Write s = sigmoid(z); the derivative is s * (1 - s).")
 def sigmoid_derivative(answer) -> str:
     """Check `answer(z)`: the derivative of the sigmoid at every element of z."""
-    z = torch.linspace(-6, 6, 25, dtype=torch.float64)
+    fresh = torch.randn(int(torch.randint(3, 30, (), generator=fresh_generator())), dtype=torch.float64) * 4
+    for z in (torch.linspace(-6, 6, 25, dtype=torch.float64), fresh):
+        _sigmoid_derivative_case(answer, z)
+    big = call(answer, torch.tensor([-800.0, 800.0], dtype=torch.float64))
+    big = expect_tensor(big, (2,), "your derivative at z = ±800")
+    if not torch.allclose(big.double(), torch.zeros(2, dtype=torch.float64), atol=1e-12):
+        raise Incorrect(f"at z = ±800 the derivative should be (almost) 0, got {big.tolist()}")
+    return "Correct, and stable for large |z|. Note its maximum: 1/4 at z = 0."
+
+
+def _sigmoid_derivative_case(answer, z: torch.Tensor) -> None:
     got = call(answer, z)
     s = sigmoid(z)
     expect_close(got, _sigmoid_derivative(z), "your derivative", mistakes={
@@ -45,11 +61,6 @@ def sigmoid_derivative(answer) -> str:
         "1 - s is only half of it: multiply by s": 1 - s,
         "that is the derivative of tanh": 1 - torch.tanh(z) ** 2,
     })
-    big = call(answer, torch.tensor([-800.0, 800.0], dtype=torch.float64))
-    big = expect_tensor(big, (2,), "your derivative at z = ±800")
-    if not torch.allclose(big.double(), torch.zeros(2, dtype=torch.float64), atol=1e-12):
-        raise Incorrect(f"at z = ±800 the derivative should be (almost) 0, got {big.tolist()}")
-    return "Correct, and stable for large |z|. Note its maximum: 1/4 at z = 0."
 
 
 _CORNERS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

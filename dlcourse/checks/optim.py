@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import torch
 
-from dlcourse.checks import Incorrect, NotAttempted, call, exercise, expect_close, expect_tensor
+from dlcourse.checks import Incorrect, NotAttempted, call, exercise, expect_close, expect_tensor, fresh_generator
 
 _g = torch.Generator().manual_seed(3)
-_P = torch.randn(4, generator=_g, dtype=torch.float64)
-_G = torch.randn(4, generator=_g, dtype=torch.float64)
-_V = torch.randn(4, generator=_g, dtype=torch.float64)
+_P = _P0 = torch.randn(4, generator=_g, dtype=torch.float64)
+_G = _G0 = torch.randn(4, generator=_g, dtype=torch.float64)
+_V = _V0 = torch.randn(4, generator=_g, dtype=torch.float64)
 _M2 = 0.3 * torch.randn(4, generator=_g, dtype=torch.float64)
 _S2 = torch.rand(4, generator=_g, dtype=torch.float64) ** 2
-_LR, _MU = 0.1, 0.9
+_LR, _MU = _LR0, _MU0 = 0.1, 0.9
 
 
-def _pair(result, what: str, names: tuple[str, ...]) -> tuple:
+def _pair(result, what: str, names: tuple[str, ...], size: int = 4) -> tuple:
     if result is None:
         raise Incorrect(f"{what} returned None: did you forget to `return` {', '.join(names)}?")
     if not isinstance(result, (tuple, list)) or len(result) != len(names):
         raise Incorrect(f"{what} should return {len(names)} things, ({', '.join(names)}), got {_describe(result)}")
-    return tuple(expect_tensor(r, (4,), f"the returned {name}") for r, name in zip(result, names))
+    return tuple(expect_tensor(r, (size,), f"the returned {name}") for r, name in zip(result, names))
 
 
 def _close(value, expected) -> bool:
@@ -36,31 +36,38 @@ def _describe(value) -> str:
 @exercise("momentum step", hint="First v <- momentum * v + grad; then param <- param - lr * v, with the new v.")
 def momentum_step(answer) -> str:
     """Check `answer(param, grad, velocity, lr, momentum)` -> (new param, new velocity), torch's heavy-ball rule."""
-    param, velocity = _pair(call(answer, _P, _G, _V, _LR, _MU), "your momentum_step", ("param", "velocity"))
-    v = _MU * _V + _G
-    folded = _MU * _V + _LR * _G
-    if _close(velocity, folded) and _close(param, _P - _LR * folded):
-        raise Incorrect("the learning rate is applied twice: once inside the velocity (momentum * v + lr * grad) "
-                        "and again in the step (param - lr * v). Keep it out of the velocity: "
-                        "v <- momentum * v + grad.")
-    expect_close(velocity, v, "your new velocity", mistakes={
-        "the velocity was not accumulated: it should be momentum * velocity + grad, not just grad.": _G,
-        "the learning rate is folded into the velocity (momentum * v + lr * grad); in this (PyTorch's) "
-        "convention the velocity holds gradients and lr is applied once, in the step.": folded,
-        "that is the other convention, v <- momentum * v - lr * grad; here (as in PyTorch) v <- momentum * v + grad "
-        "and the step is param - lr * v.": _MU * _V - _LR * _G,
-        "momentum and gradient are swapped: momentum * v + grad, not v + momentum * grad.": _V + _MU * _G,
-        "the velocity was damped: PyTorch's default adds the whole gradient, momentum * v + grad.":
-            _MU * _V + (1 - _MU) * _G,
-    })
-    expect_close(param, _P - _LR * v, "your new parameter", mistakes={
-        "sign error: step against the velocity, param - lr * v.": _P + _LR * v,
-        "the learning rate was applied twice (param - lr * lr * v).": _P - _LR * _LR * v,
-        "the step used the old velocity; update the velocity first, then step with the new one.": _P - _LR * _V,
-        "the step ignores the velocity (param - lr * grad is plain gradient descent).": _P - _LR * _G,
-        "that is Nesterov's step (param - lr * (grad + momentum * v)), not heavy-ball momentum.":
-            _P - _LR * (_G + _MU * v),
-    })
+    g = fresh_generator()
+    size = int(torch.randint(2, 8, (), generator=g))
+    fresh = tuple(torch.randn(size, generator=g, dtype=torch.float64) for _ in range(3)) + (
+        0.01 + 0.5 * torch.rand((), generator=g).item(), 0.5 + 0.49 * torch.rand((), generator=g).item())
+    for case, (_P, _G, _V, _LR, _MU) in enumerate(((_P0, _G0, _V0, _LR0, _MU0), fresh)):
+        where = f" for a second, random step (lr {_LR:.3g}, momentum {_MU:.3g})" if case else ""
+        param, velocity = _pair(call(answer, _P, _G, _V, _LR, _MU), "your momentum_step", ("param", "velocity"), len(_P))
+        v = _MU * _V + _G
+        folded = _MU * _V + _LR * _G
+        if _close(velocity, folded) and _close(param, _P - _LR * folded):
+            raise Incorrect("the learning rate is applied twice: once inside the velocity (momentum * v + lr * grad) "
+                            "and again in the step (param - lr * v). Keep it out of the velocity: "
+                            "v <- momentum * v + grad.")
+        expect_close(velocity, v, "your new velocity" + where, mistakes={
+            "the velocity was not accumulated: it should be momentum * velocity + grad, not just grad.": _G,
+            "the learning rate is folded into the velocity (momentum * v + lr * grad); in this (PyTorch's) "
+            "convention the velocity holds gradients and lr is applied once, in the step.": folded,
+            "that is the other convention, v <- momentum * v - lr * grad; here (as in PyTorch) v <- momentum * v + grad "
+            "and the step is param - lr * v.": _MU * _V - _LR * _G,
+            "momentum and gradient are swapped: momentum * v + grad, not v + momentum * grad.": _V + _MU * _G,
+            "the velocity was damped: PyTorch's default adds the whole gradient, momentum * v + grad.":
+                _MU * _V + (1 - _MU) * _G,
+        })
+        expect_close(param, _P - _LR * v, "your new parameter" + where, mistakes={
+            "sign error: step against the velocity, param - lr * v.": _P + _LR * v,
+            "the learning rate was applied twice (param - lr * lr * v).": _P - _LR * _LR * v,
+            "the step used the old velocity; update the velocity first, then step with the new one.": _P - _LR * _V,
+            "the step ignores the velocity (param - lr * grad is plain gradient descent).": _P - _LR * _G,
+            "that is Nesterov's step (param - lr * (grad + momentum * v)), not heavy-ball momentum.":
+                _P - _LR * (_G + _MU * v),
+        })
+    _P, _G, _LR, _MU = _P0, _G0, _LR0, _MU0
     zero = call(answer, _P, _G, torch.zeros(4, dtype=torch.float64), _LR, _MU)
     param0, _ = _pair(zero, "your momentum_step", ("param", "velocity"))
     expect_close(param0, _P - _LR * _G, "your parameter after a step from rest (velocity 0)")
@@ -106,6 +113,15 @@ def adam_step(answer) -> str:
     param1, _, _ = _pair(first, "your adam_step", ("param", "m", "v"))
     expect_close(param1, _P - lr * _G / (_G.abs() + 1e-8), "your first step (t = 1, m = v = 0)", rtol=1e-7,
                  atol=1e-10)
+    g = fresh_generator()  # one more step, with everything drawn anew
+    size, t = int(torch.randint(2, 8, (), generator=g)), int(torch.randint(1, 30, (), generator=g))
+    p0, g0, m0 = (torch.randn(size, generator=g, dtype=torch.float64) for _ in range(3))
+    v0 = torch.rand(size, generator=g, dtype=torch.float64) ** 2
+    hyper = (10 ** -torch.randint(1, 4, (), generator=g).item(), 0.5 + 0.45 * torch.rand((), generator=g).item(),
+             0.9 + 0.099 * torch.rand((), generator=g).item(), 1e-8)
+    fresh = _pair(call(answer, p0, g0, m0, v0, t, *hyper), "your adam_step", ("param", "m", "v"), size)
+    for got, want, name in zip(fresh, _adam_reference(p0, g0, m0, v0, t, *hyper), ("parameter", "m", "v")):
+        expect_close(got, want, f"your new {name} for a second, random step (t = {t})", rtol=1e-7, atol=1e-10)
     return ("Correct. On the first step the corrected update is lr * grad / |grad|: every parameter moves by about "
             "lr, however small its gradient.")
 
@@ -118,7 +134,11 @@ _A2 = torch.diag(torch.tensor([0.5, 8.0, 2.0], dtype=torch.float64))
                                                "by 1 - lr * eigenvalue; all those factors must stay inside (-1, 1).")
 def largest_stable_lr(answer) -> str:
     """Check `answer(A)` -> the rate above which gradient descent on w·Aw / 2 diverges: 2 / (largest eigenvalue)."""
-    for A in (_A1, _A2):
+    g = fresh_generator()
+    n = int(torch.randint(2, 6, (), generator=g))
+    root = torch.randn(n, n, generator=g, dtype=torch.float64)
+    fresh = root @ root.T + 0.1 * torch.eye(n, dtype=torch.float64)  # symmetric positive definite, drawn anew
+    for A in (_A1, _A2, fresh):
         value = call(answer, A)
         if value is None:
             raise NotAttempted("the function returns None")

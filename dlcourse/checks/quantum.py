@@ -7,7 +7,7 @@ import math
 import torch
 
 from dlcourse import quantum as q
-from dlcourse.checks import Incorrect, call, exercise, expect_close
+from dlcourse.checks import Incorrect, call, exercise, expect_close, fresh_generator
 
 _ANGLES = (0.8, 2.3)
 
@@ -33,7 +33,7 @@ def _close(value: torch.Tensor, expected: torch.Tensor, what: str, mistakes: dic
 @exercise("RY gate", hint="RY(θ) = [[cos(θ/2), -sin(θ/2)], [sin(θ/2), cos(θ/2)]]: a real matrix of the half angle.")
 def ry_gate(answer) -> str:
     """Check `answer(theta)`: the 2 x 2 matrix of RY(θ) = exp(-i θ Y / 2)."""
-    for theta in _ANGLES:
+    for theta in _ANGLES + (round(torch.rand((), generator=fresh_generator()).item() * 6 - 3, 4),):
         got = _complex(call(answer, torch.tensor(theta, dtype=torch.float64)), f"your RY({theta})")
         if got.shape != (2, 2):
             raise Incorrect(f"a one-qubit gate is 2 x 2, yours is {tuple(got.shape)}")
@@ -97,7 +97,13 @@ def _number(got) -> torch.Tensor:
 @exercise("parameter-shift rule", hint="Evaluate f twice, at θ + π/2 and θ - π/2, and halve the difference.")
 def parameter_shift(answer) -> str:
     """Check `answer(f, theta)`: df/dθ from two evaluations of f at θ ± π/2, exactly."""
-    theta = 0.7
+    fresh = (torch.rand((), generator=fresh_generator()).item() * 6 - 3)
+    for case, theta in enumerate((0.7, fresh)):
+        _shift_case(answer, theta, f" at a second, random θ = {theta:.4f}" if case else "")
+    return "Exact, from two runs of the circuit: this is how gradients are measured on quantum hardware."
+
+
+def _shift_case(answer, theta: float, where: str) -> None:
     asked: list[float] = []
 
     def f(t):
@@ -116,7 +122,7 @@ def parameter_shift(answer) -> str:
         raise Incorrect(f"close ({value[0].item():.8f} vs {exact.item():.8f}) but not exact: that looks like a "
                         "finite difference with a small step. The parameter-shift rule uses a large shift, π/2, "
                         "and is exact")
-    expect_close(value[0], exact, "your derivative", atol=1e-9, rtol=0, mistakes={
+    expect_close(value[0], exact, "your derivative" + where, atol=1e-9, rtol=0, mistakes={
         "the shift is π/2, not π: f(θ + π) and f(θ - π) are the same circuit, so the difference is 0": shifted_pi,
         "the factor 1/2 is missing: df/dθ = (f(θ + π/2) - f(θ - π/2)) / 2": plus - minus,
         "the two terms are the wrong way round: f(θ + π/2) - f(θ - π/2)": (minus - plus) / 2,
@@ -128,4 +134,3 @@ def parameter_shift(answer) -> str:
     if learner_points != sorted([round(math.pi / 2, 6), round(-math.pi / 2, 6)]):
         raise Incorrect(f"the value is right, but you evaluated f at θ + {learner_points}; the parameter-shift "
                         "rule needs exactly θ + π/2 and θ - π/2 (hardware cannot run autograd)")
-    return "Exact, from two runs of the circuit: this is how gradients are measured on quantum hardware."

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from dlcourse.checks import Incorrect, call, exercise, expect_close, expect_tensor
+from dlcourse.checks import Incorrect, call, exercise, expect_close, expect_tensor, fresh_generator
 
 _g = torch.Generator().manual_seed(7)
 _X = torch.rand(200, 500, generator=_g, dtype=torch.float64) + 0.5  # positive, so a zero can only be a drop
@@ -58,18 +58,29 @@ _LR, _LAMBDA = 0.1, 0.05
                                      "gradient, then step: w - lr * (grad + lambda * w).")
 def l2_step(answer) -> str:
     """Check `answer(w, grad, lr, strength)`: one SGD step on loss + (strength / 2) * ||w||^2 (torch's weight_decay)."""
-    got = call(answer, _W, _G, _LR, _LAMBDA)
-    expected = _W - _LR * (_G + _LAMBDA * _W)
-    expect_close(got, expected, "your new weights", mistakes={
-        "the weights are unchanged: return them after the step, w - lr * (grad + lambda * w)": _W,
-        "the penalty is missing: that is plain SGD": _W - _LR * _G,
-        "the decay is not multiplied by the learning rate: w - lr * grad - lambda * w": _W - _LR * _G - _LAMBDA * _W,
-        "the decay term is doubled: the gradient of (lambda / 2) * ||w||^2 is lambda * w, not 2 * lambda * w":
-            _W - _LR * (_G + 2 * _LAMBDA * _W),
-        "that is L1: lambda * sign(w) is the gradient of lambda * |w|, not of (lambda / 2) * ||w||^2":
-            _W - _LR * (_G + _LAMBDA * torch.sign(_W)),
-        "the penalty's sign is flipped: it pulls weights towards 0, so its gradient is + lambda * w":
-            _W - _LR * (_G - _LAMBDA * _W),
-        "the step goes uphill: w - lr * (...), not w + lr * (...)": _W + _LR * (_G + _LAMBDA * _W),
-    })
+    g = fresh_generator()
+    size = int(torch.randint(3, 9, (), generator=g))
+    fresh = (torch.randn(size, generator=g, dtype=torch.float64), torch.randn(size, generator=g, dtype=torch.float64),
+             0.01 + 0.5 * torch.rand((), generator=g).item(), 0.01 + 0.5 * torch.rand((), generator=g).item())
+    # the lr and strength change between cases, so an answer that ignores either one fails
+    for w, grad, lr, lam in ((_W, _G, _LR, _LAMBDA), (_W, _G, 0.3, _LAMBDA), (_W, _G, _LR, 0.2), fresh):
+        got = call(answer, w, grad, lr, lam)
+        expected = w - lr * (grad + lam * w)
+        mistakes = {
+            "the weights are unchanged: return them after the step, w - lr * (grad + lambda * w)": w,
+            "the penalty is missing: that is plain SGD": w - lr * grad,
+            "the decay is not multiplied by the learning rate: w - lr * grad - lambda * w": w - lr * grad - lam * w,
+            "the decay term is doubled: the gradient of (lambda / 2) * ||w||^2 is lambda * w, not 2 * lambda * w":
+                w - lr * (grad + 2 * lam * w),
+            "that is L1: lambda * sign(w) is the gradient of lambda * |w|, not of (lambda / 2) * ||w||^2":
+                w - lr * (grad + lam * torch.sign(w)),
+            "the penalty's sign is flipped: it pulls weights towards 0, so its gradient is + lambda * w":
+                w - lr * (grad - lam * w),
+            "the step goes uphill: w - lr * (...), not w + lr * (...)": w + lr * (grad + lam * w),
+            "you returned the update lr * (grad + lambda * w), not the new weights": lr * (grad + lam * w),
+        }
+        if (lr, lam) != (_LR, _LAMBDA):
+            mistakes["the learning rate is fixed at 0.1: use the `lr` you are given"] = w - _LR * (grad + lam * w)
+            mistakes["the strength is fixed at 0.05: use the `strength` you are given"] = w - lr * (grad + _LAMBDA * w)
+        expect_close(got, expected, f"your new weights (lr = {lr:.3g}, strength = {lam:.3g})", mistakes=mistakes)
     return "The same update as torch.optim.SGD(..., weight_decay=lambda)."
