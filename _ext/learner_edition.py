@@ -11,8 +11,11 @@ from the source, never edited by hand:
   cell in place (its explanation as comments above the code): collapsed in JupyterLab
   (`metadata.jupyter.source_hidden`), a form cell on Colab (`cellView: form` and a `#@title` line), announced
   by a one-line Markdown cell. It stays where it was, so the notebook runs exactly as the tests ran it.
-- Cells tagged `remove-cell` (the tests' plumbing: claims, asserts, widget sweeps) are dropped; where a later
-  cell reads a name only such a cell binds, that binding alone stays, folded. The set-up cell and `hide-input` /
+- Cells tagged `remove-cell` (the tests' plumbing: asserts, stub-status checks, widget sweeps) are dropped; where a
+  later cell reads a name only such a cell binds, that binding alone stays, folded. Their claims
+  (`dlcourse.claims.claim`) stay, folded, with what they measure and without the asserts: outside the build a claim
+  never raises, it says so when the learner's run differs from the page, and the chapter's closing
+  "What this page measured" box lists the learner's own numbers. The set-up cell and `hide-input` /
   `remove-input` cells are collapsed (their output shows).
 - Anything else that looks like MyST raises `MystLeft`, so that new syntax is converted here, not shown raw.
 
@@ -35,6 +38,7 @@ ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<content>[^`]*)`")
 SETUP_TITLE = "#@title Set-up"
 SOLUTION_TITLE = "#@title Solution (double-click to show)"
 KEPT_TITLE = "#@title Names the next cells use (from the page's hidden checks)"
+CLAIMS_TITLE = "#@title The page's claims, checked on your run (a note appears only where your run differs)"
 HIDDEN_TAGS = {"setup", "hide-input", "remove-input"}
 # What may not survive into a learner edition: a directive fence, a role, a MyST target or comment line.
 LEFTOVER = re.compile(r"^(`{3,}|:{3,})\{|\{[\w:-]+\}`|^\([\w-]+\)=\s*$|^%\s", re.M)
@@ -206,16 +210,64 @@ def kept_bindings(code: str, needed: set[str], docname: str) -> str:
     return "\n".join(kept)
 
 
+def _calls_claim(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "claim"
+               for n in ast.walk(node))
+
+
+class _NoAsserts(ast.NodeTransformer):
+    """Takes the asserts (and `...assert_close(...)`-style calls) out of a statement kept for its claims."""
+
+    def visit_Assert(self, node):
+        return None
+
+    def visit_Expr(self, node):
+        func = node.value.func if isinstance(node.value, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return None if name.startswith("assert") else node
+
+    def generic_visit(self, node):
+        super().generic_visit(node)
+        if isinstance(getattr(node, "body", None), list) and not node.body:
+            node.body = [ast.Pass()]
+        return node
+
+
+def claim_statements(code: str, needed: set[str], docname: str) -> str:
+    """What a learner keeps of a hidden cell that makes claims: its `claim(...)` statements (asserts taken out), the
+    assignments they read, and the bindings later cells need (`needed`), in their order."""
+    wanted, kept = set(needed), []
+    for statement in reversed(ast.parse(code).body):
+        bound, read = names(ast.unparse(statement))
+        if isinstance(statement, (ast.Assert, ast.Expr)) and not _calls_claim(statement):
+            continue  # (names such a statement "binds" are a comprehension's own)
+        if not (_calls_claim(statement) or bound & wanted):
+            continue
+        text, before = ast.get_source_segment(code, statement), ast.dump(statement)
+        statement = _NoAsserts().visit(statement)
+        if ast.dump(statement) != before:
+            text = ast.unparse(statement)
+        wanted = (wanted - bound) | read
+        kept.append(text)
+    return "\n".join(reversed(kept))
+
+
 def _needed_from_dropped(notebook: dict) -> dict[int, set[str]]:
-    """For each dropped (remove-cell) code cell, by index: the names it alone binds that a later kept cell reads."""
+    """For each dropped (remove-cell) code cell, by index: the names it alone binds that a later kept cell (or a kept
+    cell's claims) reads."""
     bound_by_kept, last_dropped, needed = set(), {}, {}
     for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] != "code":
             continue
-        bound, read = names("".join(cell["source"]))
+        source = "".join(cell["source"])
+        bound, read = names(source)
         if "remove-cell" in cell.get("metadata", {}).get("tags", []):
-            last_dropped.update({name: index for name in bound})
-            continue
+            if not _calls_claim(ast.parse(source)):
+                last_dropped.update({name: index for name in bound})
+                continue
+            every = bound
+            bound, read = names(claim_statements(source, set(), "?"))  # what the learner keeps of it
+            last_dropped.update({name: index for name in every - bound})
         for name in read - bound - bound_by_kept:
             if name in last_dropped:
                 needed.setdefault(last_dropped[name], set()).add(name)
@@ -272,7 +324,10 @@ def learner_edition(notebook: dict, docname: str, site: Site) -> dict:
                 cells.append(_markdown(after.lstrip("\n"), docname, site, counter))
         elif cell["cell_type"] == "code":
             if "remove-cell" in tags:
-                if index in needed:  # a later cell reads a name only this hidden cell binds: keep that binding
+                if _calls_claim(ast.parse(source)):
+                    kept = claim_statements(source, needed.get(index, set()), docname)
+                    cells.append(_code({"metadata": {}}, f"{CLAIMS_TITLE}\n{kept}\n", hidden=True))
+                elif index in needed:  # a later cell reads a name only this hidden cell binds: keep that binding
                     kept = kept_bindings(source, needed[index], docname)
                     cells.append(_code({"metadata": {}}, f"{KEPT_TITLE}\n{kept}\n", hidden=True))
                 continue

@@ -55,7 +55,9 @@ def test_no_test_only_cell_reaches_the_learner(docname):
             assert source(cell) not in kept
     for text in kept:
         assert '"not attempted"' not in text, f"{docname}: a cell that fails once the learner solves the exercise"
-        assert ".sweep()" not in text and "claim(" not in text.replace("from dlcourse.claims import claim", "")
+        assert ".sweep()" not in text
+        if "claim(" in text.replace("from dlcourse.claims import claim", ""):
+            assert text.startswith(le.CLAIMS_TITLE + "\n"), f"{docname}: a claim outside the folded claims cells"
         tree = ast.parse(re.sub(r"^\s*[%!].*$", "", text, flags=re.M))
         asserts = [node for node in ast.walk(tree) if isinstance(node, ast.Assert)]
         assert not asserts, f"{docname}: a learner never meets the tests' asserts:\n{text}"
@@ -196,6 +198,36 @@ def test_every_name_a_cell_reads_was_bound_before(docname):
         missing = read - bound - bound_so_far
         assert not missing, f"{docname}: code cell {i} of the learner edition reads {sorted(missing)}, never bound"
         bound_so_far |= bound
+
+
+@pytest.mark.parametrize("docname", NOTEBOOKS)
+def test_every_claim_of_the_page_reaches_the_learner_folded(docname):
+    """The learner's run checks the page's claims (friendly outside the build) and lists them in its last box."""
+    notebook, edition = edition_of(docname)
+    claims = lambda cells: sorted(re.findall(r"\bclaim\(\s*[\"']([\w-]+)", "\n".join(map(source, cells))))
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    folded = [c for c in edition["cells"] if source(c).startswith(le.CLAIMS_TITLE)]
+    assert claims(folded) == claims(code) and claims(code)
+    assert all(c["metadata"]["jupyter"]["source_hidden"] for c in folded)
+    measured = lambda cells: ["claims.measured()" in source(c) for c in cells].count(True)
+    assert measured(edition["cells"]) == measured(notebook["cells"])
+
+
+def test_a_claims_cell_keeps_its_claims_and_what_they_read_without_asserts():
+    cell = lambda tags, text: {"cell_type": "code", "metadata": {"tags": tags}, "execution_count": None,
+                               "outputs": [], "source": text}
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        cell([], "x = 1"),
+        cell(["remove-cell"], "hidden = x + 1\nassert hidden == 2"),
+        cell(["remove-cell"], "assert x == 1\nunused = 3\ny = hidden * 2\nfor k in range(2):\n"
+                              "    assert k < 2\n    claim(f'c{k}', y, at_least=k)\nclaim('d', y, at_most=9)"),
+        cell([], "print(x)")]}
+    code = [source(c) for c in le.learner_edition(notebook, "book/x", le.Site(url="https://x.org/"))["cells"]
+            if c["cell_type"] == "code"]
+    assert code[1] == le.KEPT_TITLE + "\nhidden = x + 1\n"
+    assert code[2] == (le.CLAIMS_TITLE + "\ny = hidden * 2\nfor k in range(2):\n    claim(f'c{k}', y, at_least=k)\n"
+                       "claim('d', y, at_most=9)\n")
+    assert len(code) == 4
 
 
 def test_a_binding_that_only_a_hidden_cell_made_stays_folded():
