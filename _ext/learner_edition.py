@@ -222,6 +222,8 @@ class _NoAsserts(ast.NodeTransformer):
         return None
 
     def visit_Expr(self, node):
+        if not isinstance(node, ast.Expr):
+            return node
         func = node.value.func if isinstance(node.value, ast.Call) else None
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         return None if name.startswith("assert") else node
@@ -233,15 +235,20 @@ class _NoAsserts(ast.NodeTransformer):
         return node
 
 
+def _is_print(statement: ast.stmt) -> bool:
+    call = statement.value if isinstance(statement, ast.Expr) else None
+    return isinstance(call, ast.Call) and getattr(call.func, "id", "") in {"print", "display"}
+
+
 def claim_statements(code: str, needed: set[str], docname: str) -> str:
-    """What a learner keeps of a hidden cell that makes claims: its `claim(...)` statements (asserts taken out), the
-    assignments they read, and the bindings later cells need (`needed`), in their order."""
+    """What a learner keeps of a hidden cell that makes claims: its `claim(...)` statements and every statement that
+    binds or updates what they (or later cells: `needed`) read, in their order, with the asserts taken out."""
     wanted, kept = set(needed), []
     for statement in reversed(ast.parse(code).body):
         bound, read = names(ast.unparse(statement))
-        if isinstance(statement, (ast.Assert, ast.Expr)) and not _calls_claim(statement):
-            continue  # (names such a statement "binds" are a comprehension's own)
-        if not (_calls_claim(statement) or bound & wanted):
+        if isinstance(statement, ast.Assert) or _NoAsserts().visit_Expr(statement) is None or _is_print(statement):
+            continue
+        if not (_calls_claim(statement) or (bound | read) & wanted):  # (reading covers `kept.append(...)`)
             continue
         text, before = ast.get_source_segment(code, statement), ast.dump(statement)
         statement = _NoAsserts().visit(statement)
