@@ -90,6 +90,8 @@ def chapter_extras() -> dict[str, str]:
     """docname -> the extras its first cell installs ("" for none)."""
     found = {}
     for path in sorted((ROOT / "book").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:  # JupyterLab's copies
+            continue
         cells = json.loads(path.read_text())["cells"]
         first = "".join(next(c for c in cells if c["cell_type"] == "code")["source"])
         match = re.search(r'"dlcourse(?:\[([\w,]+)\])? @', first)
