@@ -97,8 +97,11 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, real: Tensor, *, s
     if snapshot_noise is None:
         snapshot_noise = torch.randn(512, latent_dim, generator=g)
     snapshot_noise = snapshot_noise.to(dev)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
+    # foreach: the multi-tensor Adam, which torch picks by itself only on CUDA; on a CPU it gives the same numbers
+    # (bit for bit, tests/test_gan.py) in about 60% of the time, as these players' many small tensors make the
+    # per-tensor loop the cost.
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas, foreach=True)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas, foreach=True)
     history = GANHistory()
 
     def snapshot(step: int) -> None:

@@ -37,6 +37,20 @@ def test_train_gan_learns_the_ring_and_saves_snapshots():
     assert best >= 6
 
 
+def test_the_multi_tensor_adam_gives_the_per_tensor_numbers(monkeypatch):
+    """train_gan asks for foreach=True (speed); the players end bit for bit where the per-tensor loop takes them."""
+    per_tensor_adam, snapshots = torch.optim.Adam, []
+    for foreach in (True, False):
+        monkeypatch.setattr(torch.optim, "Adam", lambda params, foreach_=foreach, **kw:
+                            per_tensor_adam(params, **{**kw, "foreach": foreach_}))
+        torch.manual_seed(3)
+        G, D = gan.mlp(2, 2, hidden=32), gan.mlp(2, 1, hidden=32)
+        run = gan.train_gan(G, D, gan.ring_of_gaussians(2000), steps=300, snapshot_every=300, seed=3,
+                            device="cpu", progress=False)
+        snapshots.append(run.snapshots[300])
+    assert torch.equal(*snapshots)
+
+
 def test_frozen_players_do_not_change():
     torch.manual_seed(0)
     G, D = gan.mlp(2, 2, hidden=8), gan.mlp(2, 1, hidden=8)
