@@ -213,17 +213,23 @@ def test_every_claim_of_the_page_reaches_the_learner_folded(docname):
     assert measured(edition["cells"]) == measured(notebook["cells"])
 
 
+def cell(tags: list[str], text: str) -> dict:
+    return {"cell_type": "code", "metadata": {"tags": tags}, "execution_count": None, "outputs": [], "source": text}
+
+
+def learner_code(notebook_cells: list[dict]) -> list[dict]:
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": notebook_cells}
+    return [c for c in le.learner_edition(notebook, "book/x", le.Site(url="https://x.org/"))["cells"]
+            if c["cell_type"] == "code"]
+
+
 def test_a_claims_cell_keeps_its_claims_and_what_they_read_without_asserts():
-    cell = lambda tags, text: {"cell_type": "code", "metadata": {"tags": tags}, "execution_count": None,
-                               "outputs": [], "source": text}
-    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+    code = [source(c) for c in learner_code([
         cell([], "x = 1"),
         cell(["remove-cell"], "hidden = x + 1\nassert hidden == 2"),
         cell(["remove-cell"], "assert x == 1\nunused = 3\ny = hidden * 2\nfor k in range(2):\n"
                               "    assert k < 2\n    claim(f'c{k}', y, at_least=k)\nclaim('d', y, at_most=9)"),
-        cell([], "print(x)")]}
-    code = [source(c) for c in le.learner_edition(notebook, "book/x", le.Site(url="https://x.org/"))["cells"]
-            if c["cell_type"] == "code"]
+        cell([], "print(x)")])]
     assert code[1] == le.KEPT_TITLE + "\nhidden = x + 1\n"
     assert code[2] == (le.CLAIMS_TITLE + "\ny = hidden * 2\nfor k in range(2):\n    claim(f'c{k}', y, at_least=k)\n"
                        "claim('d', y, at_most=9)\n")
@@ -231,13 +237,9 @@ def test_a_claims_cell_keeps_its_claims_and_what_they_read_without_asserts():
 
 
 def test_a_binding_that_only_a_hidden_cell_made_stays_folded():
-    cell = lambda tags, text: {"cell_type": "code", "metadata": {"tags": tags}, "execution_count": None,
-                               "outputs": [], "source": text}
-    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+    code = learner_code([
         cell([], "models = {'a': 1}"),
         cell(["remove-cell"], "a = models['a']\nassert a == 1\nunused = 2"),
-        cell([], "print(a)")]}
-    code = [c for c in le.learner_edition(notebook, "book/x", le.Site(url="https://x.org/"))["cells"]
-            if c["cell_type"] == "code"]
+        cell([], "print(a)")])
     assert source(code[1]) == le.KEPT_TITLE + "\na = models['a']\n"
     assert code[1]["metadata"]["jupyter"]["source_hidden"] is True and len(code) == 3
