@@ -222,11 +222,7 @@ class _NoAsserts(ast.NodeTransformer):
         return None
 
     def visit_Expr(self, node):
-        if not isinstance(node, ast.Expr):
-            return node
-        func = node.value.func if isinstance(node.value, ast.Call) else None
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        return None if name.startswith("assert") else node
+        return None if _is_check(node) else node
 
     def generic_visit(self, node):
         super().generic_visit(node)
@@ -235,18 +231,24 @@ class _NoAsserts(ast.NodeTransformer):
         return node
 
 
-def _is_print(statement: ast.stmt) -> bool:
+def _called(statement: ast.stmt) -> str:
+    """The name a statement that is a bare call calls (`print`, `assert_close`, ...); "" for any other statement."""
     call = statement.value if isinstance(statement, ast.Expr) else None
-    return isinstance(call, ast.Call) and getattr(call.func, "id", "") in {"print", "display"}
+    func = call.func if isinstance(call, ast.Call) else None
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
-def claim_statements(code: str, needed: set[str], docname: str) -> str:
+def _is_check(statement: ast.stmt) -> bool:
+    return _called(statement).startswith("assert")
+
+
+def claim_statements(code: str, needed: set[str]) -> str:
     """What a learner keeps of a hidden cell that makes claims: its `claim(...)` statements and every statement that
     binds or updates what they (or later cells: `needed`) read, in their order, with the asserts taken out."""
     wanted, kept = set(needed), []
     for statement in reversed(ast.parse(code).body):
         bound, read = names(ast.unparse(statement))
-        if isinstance(statement, ast.Assert) or _NoAsserts().visit_Expr(statement) is None or _is_print(statement):
+        if isinstance(statement, ast.Assert) or _is_check(statement) or _called(statement) in {"print", "display"}:
             continue
         if not (_calls_claim(statement) or (bound | read) & wanted):  # (reading covers `kept.append(...)`)
             continue
@@ -273,7 +275,7 @@ def _needed_from_dropped(notebook: dict) -> dict[int, set[str]]:
                 last_dropped.update({name: index for name in bound})
                 continue
             every = bound
-            bound, read = names(claim_statements(source, set(), "?"))  # what the learner keeps of it
+            bound, read = names(claim_statements(source, set()))  # what the learner keeps of it
             last_dropped.update({name: index for name in every - bound})
         for name in read - bound - bound_by_kept:
             if name in last_dropped:
@@ -332,7 +334,7 @@ def learner_edition(notebook: dict, docname: str, site: Site) -> dict:
         elif cell["cell_type"] == "code":
             if "remove-cell" in tags:
                 if _calls_claim(ast.parse(source)):
-                    kept = claim_statements(source, needed.get(index, set()), docname)
+                    kept = claim_statements(source, needed.get(index, set()))
                     cells.append(_code({"metadata": {}}, f"{CLAIMS_TITLE}\n{kept}\n", hidden=True))
                 elif index in needed:  # a later cell reads a name only this hidden cell binds: keep that binding
                     kept = kept_bindings(source, needed[index], docname)
