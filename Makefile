@@ -59,9 +59,12 @@ test-seed: setup
 test-fast: $(INSTALLED)
 	$(STRICT) $(BIN)/pytest tests -m "not site and not slow"
 
-# The source notebooks, with their MyST rendered by jupyterlab-myst (installed by the book extra).
+# The source notebooks, with their MyST rendered by jupyterlab-myst (installed by the book extra). JupyterLab refuses
+# to start as root (containers, CI machines) unless told it may; LAB_ARGS passes more options (e.g. --no-browser).
+LAB_ARGS ?=
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab book/ $(ALLOW_ROOT) $(LAB_ARGS)
 
 # The learner editions (what the site's download and Colab buttons give), written from the source notebooks into
 # learner/<path>.ipynb; the maintainers publish that folder as the learner branch (README, "Learner editions").

@@ -9,6 +9,11 @@
 - Learner editions (`_ext/learner_edition.py`): once the site is written, every notebook's learner edition is written
   beside it, to `learner/<page>.ipynb`; the page's download button gives that file, and its Colab button opens the
   same file on the repository's learner branch (`dlcourse_learner_branch`, which `make learner` fills; see README).
+- Accessibility (WCAG 2 AA, checked with axe-core by tests/test_site.py): `static/course_site.js` names the widgets'
+  sliders, gives figures drawn inside widgets the description their PNG carries (`dlcourse.alt_text`) and lets the
+  keyboard reach scrolling outputs; `static/course_site.css` shows where the focus is. The bibliography's entries
+  are list items (docutils writes the deprecated role doc-biblioentry, whose list then has no items). Every figure
+  a notebook shows carries its description in its PNG (`dlcourse.alt_text`): it becomes the static image's alt text.
 - Claims (`dlcourse.claims`): the build executes notebooks strictly (`DLCOURSE_STRICT=1`, inherited by the kernels),
   so a failed claim fails the build; the claims each chapter measured (the JSON its `measured()` cell embeds) are
   gathered while pages are read, and the `{claims-table}` directive of the appendix page "Claims" lists them all,
@@ -52,6 +57,29 @@ MATHJAX2_HUB = r"""
     set: function (value) { current = value; if (value && !value.Hub) value.Hub = hub; flush(); }});
 })();
 """
+
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _bibliography_roles(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _describe_figures(app, doctree, docname) -> None:
+    """Alt text of a notebook's figures: the description in the PNG (a path, Sphinx's default, says nothing)."""
+    from PIL import Image
+
+    for node in doctree.findall(nodes.image):
+        if node.get("alt") or not str(node.get("uri", "")).endswith(".png"):
+            continue
+        path = Path(app.srcdir, node["uri"])
+        if path.is_file():
+            with Image.open(path) as image:
+                text = image.info.get("Description")
+            if text:
+                node["alt"] = text
 
 
 def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -208,6 +236,11 @@ def setup(app):
     app.add_js_file(None, body=REQUIRE_PATHS, priority=100)
     app.add_js_file(None, body=MATHJAX2_HUB, priority=100)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
+    app.connect("html-page-context", _bibliography_roles)
+    app.connect("doctree-resolved", _describe_figures)
+    app.connect("builder-inited", lambda app: app.config.html_static_path.append(str(STATIC)))
+    app.add_js_file("course_site.js", defer="defer")
+    app.add_css_file("course_site.css")
     app.add_config_value("dlcourse_learner_branch", "learner", "html")
     app.connect("html-page-context", _learner_buttons, priority=600)  # after sphinx-book-theme's (501)
     app.connect("build-finished", _write_learner_editions)

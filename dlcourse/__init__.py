@@ -23,9 +23,9 @@ __all__ = ["device", "seed", "seed_everything", "setup", "show_source", "__versi
 
 def setup(seed: int | None = None, quiet: bool = False) -> torch.device:
     """Set the run's base seed (None: `DLCOURSE_SEED`, else 0) and seed everything with it, set the CPU threads
-    (`DLCOURSE_THREADS`), apply the course's plot style, switch on Colab's widget manager where ipywidgets 8 needs
+    (`DLCOURSE_THREADS`), apply the course's plot style, describe every figure shown (alt text, `dlcourse.alt_text`), switch on Colab's widget manager where ipywidgets 8 needs
     it, pick the device and say which; returns the device."""
-    from dlcourse import seeding
+    from dlcourse import alt_text, seeding
     from dlcourse.plotting import use_course_style
     from dlcourse.widgets import enable_colab_widgets
 
@@ -33,6 +33,7 @@ def setup(seed: int | None = None, quiet: bool = False) -> torch.device:
     seeding.seed(0)
     threads = seeding.set_threads()
     use_course_style()
+    alt_text.install()
     enable_colab_widgets()
     dev = device()
     if not quiet:

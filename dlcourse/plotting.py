@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 """One colour per class, used by every scatter plot and boundary in the course."""
+CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+"""One marker per class beside its colour: colour is never the only thing that tells the classes apart."""
 
 
 def use_course_style() -> None:
@@ -60,7 +62,8 @@ def scatter_classes(X: Tensor, y: Tensor, ax=None, **kwargs):
     for label in np.unique(y).tolist():
         mask = y == label
         ax.scatter(X[mask, 0], X[mask, 1], s=size, color=CLASS_COLORS[int(label) % len(CLASS_COLORS)],
-                   edgecolor="white", linewidth=0.5, label=f"class {int(label)}", **kwargs)
+                   marker=CLASS_MARKERS[int(label) % len(CLASS_MARKERS)], edgecolor="white", linewidth=0.5,
+                   label=f"class {int(label)}", **kwargs)
     ax.set_aspect("equal", adjustable="box")
     return ax
 
@@ -192,8 +195,8 @@ def draw_network(weights: list[Tensor], signals: list[Tensor] | None = None, ax=
                  layer_names: list[str] | None = None):
     """A layered network diagram: units as circles (coloured by their signal), weights as lines.
 
-    `weights[k]` is layer k's (out, in) matrix, as in `nn.Linear`; line width grows with |w|, blue is positive
-    and red negative. `signals[k]` (one value per unit) colours layer k's units and is written inside them.
+    `weights[k]` is layer k's (out, in) matrix, as in `nn.Linear`; line width grows with |w|, a positive weight
+    is a solid blue line and a negative one a dashed red line (the dashes say it without the colour). `signals[k]` (one value per unit) colours layer k's units and is written inside them.
     """
     ax = ax or plt.gca()
     sizes = [weights[0].shape[1]] + [W.shape[0] for W in weights]
@@ -206,7 +209,7 @@ def draw_network(weights: list[Tensor], signals: list[Tensor] | None = None, ax=
             for i in range(W.shape[1]):
                 (x0, y0), (x1, y1) = positions[k][i], positions[k + 1][j]
                 ax.plot([x0, x1], [y0, y1], color="#1f77b4" if W[j, i] >= 0 else "#d62728",
-                        linewidth=0.5 + 3 * abs(W[j, i]) / biggest, alpha=0.6, zorder=1)
+                        linestyle="-" if W[j, i] >= 0 else "--", linewidth=0.5 + 3 * abs(W[j, i]) / biggest, alpha=0.6, zorder=1)
     cmap = plt.get_cmap("coolwarm")
     for k, layer in enumerate(positions):
         values = _numpy(signals[k]).reshape(-1) if signals is not None else None

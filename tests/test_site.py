@@ -3,7 +3,9 @@
 Every page listed in _toc.yml is checked (new chapters are covered automatically): it loads without console
 errors, uncaught exceptions, failed requests or any request off this machine (MathJax, require.js and the widget
 manager are vendored under _static/vendor/), its images load, its math is typeset, its widgets render, notebook
-pages carry the Colab button, exercise solutions start folded, and citations lead to the bibliography.
+pages carry the Colab button, exercise solutions start folded, and citations lead to the bibliography. Every page
+meets WCAG 2 A and AA as axe-core (from node_modules, installed by `make assets`) judges it, in light and dark
+mode; every figure has alt text that says what it shows; a slider works from the keyboard alone.
 
 Needs Chromium: set CHROMIUM=/path/to/chrome or install it (`make browser` does, as root on Debian). Without it
 the test is skipped locally and fails in CI (where CI is set). Set SITE_SCREENSHOTS=/some/folder to keep
@@ -34,6 +36,8 @@ pytestmark = [pytest.mark.site, pytest.mark.timeout(2400)]
 
 ROOT = Path(__file__).resolve().parent.parent
 MATHJAX = ROOT / "_vendor" / "vendor" / "mathjax" / "tex-chtml.js"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # the test's, never served by the site
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 BUILD_TIMEOUT_S = 1800  # the build executes every notebook
@@ -102,7 +106,14 @@ def browser(chromium_path):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
-    """Build the book with the project's build command into a fresh folder; the HTML folder."""
+    """Build the book with the project's build command into a fresh folder; the HTML folder. DLCOURSE_SITE=<folder>
+    tests a site built before instead (its _build/html), e.g. to look again at the pages without executing anything."""
+    prebuilt = os.environ.get("DLCOURSE_SITE")
+    if prebuilt:
+        html = Path(prebuilt) / "_build" / "html"
+        if not html.is_dir():
+            pytest.fail(f"DLCOURSE_SITE={prebuilt}: no {html}")
+        return html
     if not MATHJAX.exists():
         pytest.fail(f"{MATHJAX.relative_to(ROOT)} is missing: run `make assets` first (the site serves MathJax, "
                     "require.js and the widget manager itself)")
@@ -535,3 +546,82 @@ def test_executed_notebooks_print_no_warnings(site):
                     text = "".join(output.get("text", "")) or output.get("ename", "")
                     problems.append(f"{path.relative_to(executed)}: {text.strip()[:300]}")
     assert not problems, "notebook output on stderr:\n" + "\n".join(problems)
+
+
+# ------------------------------------------------------------------------------------------- accessibility
+
+
+def _settle(page) -> None:
+    """Let course_site.js's pass over the rendered widgets run (it waits for an animation frame)."""
+    page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", PAGES)
+def test_page_meets_wcag_aa(page, base_url, name, scheme):
+    """axe-core finds no WCAG 2 A/AA violation once math and widgets have rendered, in light and in dark mode."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `make assets` (npm ci installs axe-core)")
+    page.emulate_media(color_scheme=scheme)
+    _open(page, base_url, name)
+    _wait_rendered(page)
+    _settle(page)
+    assert page.evaluate("document.documentElement.dataset.theme") == scheme, f"{name}.html is not in {scheme} mode"
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async tags => {
+        const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+        return result.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => n.target.join(' ') + ' ' + n.html.slice(0, 140))}));
+    }""", WCAG_TAGS)
+    found = [f"{v['rule']} ({v['impact']}: {v['help']}) x{len(v['nodes'])}, e.g. {v['nodes'][:3]}" for v in violations]
+    assert not found, f"{name}.html in {scheme} mode: {len(found)} WCAG rule(s) violated:{_listing(found)}"
+
+
+_PATH_LIKE = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|gif|svg|webp)$|^(\.\./)+|_images/", re.I)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_figures_say_what_they_show(page, base_url, name):
+    """Every image in the article, static or drawn by a widget, has alt text that is neither empty nor a path."""
+    _open(page, base_url, name)
+    _wait_rendered(page)
+    _settle(page)
+    images = page.evaluate("""() => Array.from(document.querySelectorAll('main img')).map(img => ({
+        src: (img.getAttribute('src') || '').slice(0, 60), alt: img.getAttribute('alt'),
+        widget: img.closest('.jupyter-widgets') !== null}))""")
+    bad = [f"{'widget ' if i['widget'] else ''}image {i['src']!r}: alt {i['alt']!r}" for i in images
+           if not (i["alt"] or "").strip() or _PATH_LIKE.search(i["alt"].strip())
+           or "no description was recorded" in i["alt"]]
+    assert not bad, f"{name}.html: {len(bad)} of {len(images)} image(s) without a text alternative:{_listing(bad)}"
+    if name in CHAPTER_PAGES:
+        assert images, f"{name}.html shows no figure"
+
+
+def test_a_slider_works_from_the_keyboard_alone(page, base_url):
+    """Tab reaches a slider of the neuron page, it is named by its label, shows where the focus is, and the arrow
+    keys move it."""
+    _require_in_toc(NEURON)
+    _open(page, base_url, NEURON)
+    _wait_rendered(page)
+    _settle(page)
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('role') === 'slider'"):
+            break
+    else:
+        pytest.fail(f"{NEURON}.html: 400 presses of Tab never reach a slider")
+    focused = page.evaluate("""() => {
+        const handle = document.activeElement, widget = handle.closest('.widget-slider');
+        const style = getComputedStyle(handle);
+        return {name: handle.getAttribute('aria-label'), label: widget.querySelector('.widget-label').textContent.trim(),
+                readout: widget.querySelector('.widget-readout').textContent.trim(),
+                outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+    }""")
+    assert focused["name"] and focused["name"] == focused["label"], focused
+    assert focused["outline"] != "none" and focused["width"] >= 2, f"no visible focus on the slider: {focused}"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    moved = page.evaluate("document.activeElement.closest('.widget-slider').querySelector('.widget-readout')"
+                          ".textContent.trim()")
+    assert moved != focused["readout"], f"ArrowRight did not move the slider {focused['name']!r} ({moved})"
+    assert page.evaluate("document.activeElement.getAttribute('aria-valuetext')") == moved

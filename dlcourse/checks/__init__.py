@@ -71,10 +71,12 @@ class Verdict:
         return f"{head}. {self.message}"
 
     def _repr_html_(self) -> str:
+        # The status is said in words; the border's colour only repeats it, and the text keeps the page's own colour
+        # (readable on light and dark backgrounds alike).
         colour = {CORRECT: "#1a7f37", INCORRECT: "#cf222e", NOT_ATTEMPTED: "#6e7781"}[self.status]
         title = html.escape(f"{self.exercise}: {self.status}" if self.exercise else self.status)
         return (f'<div class="dlcourse-verdict" style="border-left:4px solid {colour};padding:0.3em 0.8em;">'
-                f'<strong style="color:{colour}">{title}</strong><br>{html.escape(self.message)}</div>')
+                f'<strong>{title}</strong><br>{html.escape(self.message)}</div>')
 
 
 class Incorrect(Exception):
