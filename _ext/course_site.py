@@ -14,6 +14,9 @@
   keyboard reach scrolling outputs; `static/course_site.css` shows where the focus is. The bibliography's entries
   are list items (docutils writes the deprecated role doc-biblioentry, whose list then has no items). Every figure
   a notebook shows carries its description in its PNG (`dlcourse.alt_text`): it becomes the static image's alt text.
+- Widgets without a kernel: the build sets DLCOURSE_FRAMES=1, so each Playground's sweep (a hidden cell of its
+  chapter) embeds the figure of every value its controls offer, one control at a time from the defaults
+  (`dlcourse.widgets`); `static/course_site.js` swaps them in as the reader moves the controls.
 - Claims (`dlcourse.claims`): the build executes notebooks strictly (`DLCOURSE_STRICT=1`, inherited by the kernels),
   so a failed claim fails the build; the claims each chapter measured (the JSON its `measured()` cell embeds) are
   gathered while pages are read, and the `{claims-table}` directive of the appendix page "Claims" lists them all,
@@ -225,6 +228,8 @@ def _write_learner_editions(app, exception) -> None:
 def setup(app):
     # The kernels the build starts inherit this: a failed claim raises, and the build fails (-W, no errors allowed).
     os.environ.setdefault("DLCOURSE_STRICT", "1")
+    # ... and this: each Playground's sweep keeps its figures as frames the static page swaps in (dlcourse.widgets).
+    os.environ.setdefault("DLCOURSE_FRAMES", "1")
     app.add_node(claims_table)
     app.add_directive("claims-table", ClaimsTable)
     app.connect("doctree-read", _collect_claims)

@@ -1,10 +1,19 @@
 """Interactive experiments: `Playground` ties ipywidgets controls to a drawing function and never lets it throw.
 
-The executed default state is what the static website shows; `Playground.sweep` drives every offered value
-(used by the tests). Used from "The artificial neuron" onwards.
+`Playground.sweep` drives every value each control offers, one control at a time from the defaults (a hidden
+cell of each chapter runs it, so no offered value can raise). On the website's build (`DLCOURSE_FRAMES=1`, set by
+`_ext/course_site.py`) the sweep also keeps each figure it draws as a frame, embedded in the page with the
+widget's state; there the site's script (`_ext/static/course_site.js`) swaps in the frame for the setting the
+reader picks, so the widgets respond without a kernel. With a kernel (JupyterLab, Colab) nothing changes.
+Used from "The artificial neuron" onwards.
 """
 from __future__ import annotations
 
+import base64
+import html
+import json
+import math
+import os
 import traceback
 from typing import Any, Callable
 
@@ -12,7 +21,11 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 
+from dlcourse.alt_text import figure_png
 from dlcourse.plotting import in_notebook
+
+FRAMES_ENV = "DLCOURSE_FRAMES"
+"""Set to 1 by the website's build: playgrounds keep the figures their sweep draws, for the static page."""
 
 
 def offered_values(control: W.ValueWidget, steps: int = 5) -> list[Any]:
@@ -44,6 +57,16 @@ def enable_colab_widgets() -> bool:
     return True
 
 
+def _label_kind(control: W.ValueWidget) -> str:
+    """How the page shows a control's value: "bool" (a check box, a toggle), "label" (an option's label) or
+    "number" (a slider's readout, a number box); "log" for a logarithmic slider (snapped on a log scale)."""
+    if isinstance(control, (W.Checkbox, W.ToggleButton)):
+        return "bool"
+    if hasattr(control, "_options_labels"):
+        return "label"
+    return "log" if isinstance(control, W.FloatLogSlider) else "number"
+
+
 class Playground(W.VBox):
     """Controls above, a figure below; `draw(**values)` makes the figure with pyplot.
 
@@ -56,11 +79,19 @@ class Playground(W.VBox):
         self.controls = controls
         self.output = W.Output()
         self.errors: list[str] = []
-        for control in controls.values():
+        self.recording = os.environ.get(FRAMES_ENV) == "1"
+        self.frames: dict[str, bytes] = {}  # "default", or "<control index>:<offered value index>"
+        self._frame_key: str | None = "default"
+        self._defaults = {name: control.value for name, control in controls.items()}
+        self._frames_data = W.HTML(layout=W.Layout(display="none"))
+        self._frames_data.add_class("dlcourse-frames")
+        for i, control in enumerate(controls.values()):
             control.style = {"description_width": "initial"} if not isinstance(control, W.Checkbox) else control.style
             control.observe(self._refresh, names="value")
+            control.add_class(f"dlcourse-control-{i}")
         rows = [W.HBox(list(controls.values())[i:i + columns]) for i in range(0, len(controls), columns)]
-        super().__init__(rows + [self.output])
+        super().__init__(rows + [self.output, self._frames_data])
+        self.add_class("dlcourse-playground")
         self._refresh()
 
     @property
@@ -79,17 +110,63 @@ class Playground(W.VBox):
                 plt.close("all")
                 print(f"This setting could not be drawn ({detail}). Try another value.")
                 return
-            if in_notebook():
+            png = figure_png(plt.gcf()) if self.recording and plt.get_fignums() else None
+            key = self._current_frame_key()
+            if png is not None and key is not None:
+                self.frames[key] = png
+            if in_notebook() and png is not None:
+                from IPython.display import Image, display
+
+                display(Image(data=png))  # the very bytes of the frame (plt.show would draw it again)
+                plt.close("all")
+            elif in_notebook():
                 plt.show()
             else:
                 plt.close("all")
 
+    def _current_frame_key(self) -> str | None:
+        """The frame this setting is: the defaults, the sweep's one changed control, or none (a combination)."""
+        changed = [name for name, control in self.controls.items() if control.value != self._defaults[name]]
+        if not changed:
+            return "default"
+        return self._frame_key if len(changed) == 1 and self._frame_key != "default" else None
+
     def sweep(self) -> list[str]:
-        """Set each control to each value it offers (the others at their defaults); return the errors seen."""
+        """Set each control to each value it offers (the others at their defaults); return the errors seen.
+        When recording (the website's build), every figure drawn becomes a frame of the static page."""
         defaults = self.values
         self.errors.clear()
-        for name, control in self.controls.items():
-            for value in offered_values(control):
+        for i, (name, control) in enumerate(self.controls.items()):
+            for j, value in enumerate(offered_values(control)):
+                self._frame_key = f"{i}:{j}"
                 control.value = value
+            self._frame_key = "default"
             control.value = defaults[name]
+        if self.recording:
+            self._frames_data.value = ('<div class="dlcourse-frames-data" hidden>'
+                                       f"{html.escape(json.dumps(self.frames_manifest()))}</div>")
         return list(self.errors)
+
+    def frames_manifest(self) -> dict:
+        """What the static page needs to swap figures: each control's offered values (how the page shows them,
+        which one is the default) and the frames, base64 PNGs keyed "default" or "<control>:<value>"."""
+        controls = []
+        for i, (name, control) in enumerate(self.controls.items()):
+            kind = _label_kind(control)
+            offered = offered_values(control)
+            labels = list(control._options_labels) if kind == "label" else None
+            values = []
+            for j, value in enumerate(offered):
+                shown = labels[list(control._options_values).index(value)] if labels else value
+                is_default = value == self._defaults[name]
+                if is_default or f"{i}:{j}" in self.frames:
+                    values.append({"key": "default" if is_default else f"{i}:{j}", "value": shown})
+            if kind in ("number", "log") and not any(v["key"] == "default" for v in values):
+                values.append({"key": "default", "value": self._defaults[name]})  # a default between the notches
+            if kind in ("number", "log"):
+                values.sort(key=lambda v: float(v["value"]))
+                values = [v for v in values if math.isfinite(float(v["value"]))]
+            controls.append({"index": i, "name": name, "label": control.description or name, "kind": kind,
+                             "values": values if len(values) > 1 else []})
+        return {"controls": controls,
+                "frames": {key: base64.b64encode(png).decode("ascii") for key, png in self.frames.items()}}

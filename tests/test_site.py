@@ -625,3 +625,90 @@ def test_a_slider_works_from_the_keyboard_alone(page, base_url):
                           ".textContent.trim()")
     assert moved != focused["readout"], f"ArrowRight did not move the slider {focused['name']!r} ({moved})"
     assert page.evaluate("document.activeElement.getAttribute('aria-valuetext')") == moved
+
+
+# ------------------------------------------------------------------------------------ widgets without a kernel
+
+PLAYGROUND = ".dlcourse-playground"
+_FRAMES_JS = "i => window.dlcourseSite.frameData(document.querySelectorAll('.dlcourse-playground')[i])"
+_FIGURE_JS = "i => document.querySelectorAll('.dlcourse-playground')[i].querySelector('.widget-output img')"
+
+
+def _shown_frame(page, index: int) -> dict:
+    return page.evaluate(f"""i => {{ const img = ({_FIGURE_JS})(i);
+        return img ? {{src: img.getAttribute('src'), alt: img.getAttribute('alt') || '',
+                      stale: img.classList.contains('dlcourse-stale')}} : null; }}""", index)
+
+
+def _move(page, index: int, control: dict, value) -> None:
+    """Set one control of playground `index` to `value` as a reader does: keys on a slider (Home, End), a
+    choice in a menu, a click on a toggle or a check box."""
+    root = page.locator(PLAYGROUND).nth(index).locator(f".dlcourse-control-{control['index']}")
+    handle = root.locator('[role="slider"]')
+    if handle.count():
+        handle.first.focus()
+        handle.first.press("Home" if value == control["values"][0]["value"] else "End")
+    elif root.locator("select").count():
+        root.locator("select").select_option(label=str(value))
+    elif root.locator(".widget-toggle-button").count():
+        root.locator(".widget-toggle-button", has_text=str(value)).first.click()
+    else:
+        root.locator("input").first.click()
+
+
+def _targets(page, index: int, control: dict) -> list[dict]:
+    """The offered values the test moves a control to: a slider's first and last (its Home and End keys); for a
+    menu, toggles or a check box, the first and the last that differ from the default."""
+    root = page.locator(PLAYGROUND).nth(index).locator(f".dlcourse-control-{control['index']}")
+    values = control["values"]
+    if root.locator('[role="slider"]').count():
+        return [values[0], values[-1]]
+    others = [v for v in values if v["key"] != "default"]
+    return others[:1] + others[1:][-1:]
+
+
+@pytest.mark.parametrize("name", sorted(CHAPTER_PAGES))
+def test_widgets_respond_without_a_kernel(page, base_url, name):
+    """Every Playground of the page embeds the figures its build drew; the one shown at first is the kernel's own
+    image of the defaults; moving each control it can show (from a fresh page) swaps in the frame the build drew for
+    that value, described by its alt text; a control it cannot show says so."""
+    _open(page, base_url, name)
+    _wait_rendered(page)
+    _settle(page)
+    count = page.locator(PLAYGROUND).count()
+    if name in WIDGET_PAGES:
+        assert count, f"{name}.html has no Playground ({PLAYGROUND})"
+    manifests = [page.evaluate(_FRAMES_JS, i) for i in range(count)]
+    for i, manifest in enumerate(manifests):
+        assert manifest and manifest["frames"].get("default"), f"{name}.html: playground {i} embeds no frames"
+        shown = _shown_frame(page, i)
+        assert shown and shown["src"] == "data:image/png;base64," + manifest["frames"]["default"], (
+            f"{name}.html: playground {i} does not show the build's figure of its defaults")
+        explorable = [c for c in manifest["controls"] if c["values"]]
+        assert explorable, f"{name}.html: playground {i} responds to none of its controls"
+        note = page.locator(PLAYGROUND).nth(i).locator(".dlcourse-frames-note").inner_text()
+        for control in manifest["controls"]:
+            if not control["values"]:
+                element = page.locator(PLAYGROUND).nth(i).locator(f".dlcourse-control-{control['index']}")
+                assert "dlcourse-inactive" in (element.get_attribute("class") or ""), control["name"]
+                assert control["label"] in note and "run this page" in note, note
+    for i, manifest in enumerate(manifests):
+        for control in [c for c in manifest["controls"] if c["values"]]:
+            for value in _targets(page, i, control):
+                _open(page, base_url, name)
+                _wait_rendered(page)
+                _settle(page)
+                _move(page, i, control, value["value"])
+                want = "data:image/png;base64," + manifest["frames"][value["key"]]
+                try:
+                    page.wait_for_function(f"([i, src]) => {{ const img = ({_FIGURE_JS})(i); "
+                                           "return img && img.getAttribute('src') === src; }", arg=[i, want],
+                                           timeout=10_000)
+                except Exception:  # noqa: BLE001 - playwright's TimeoutError; say what is shown instead
+                    shown = _shown_frame(page, i)
+                    frames = {v: k for k, v in manifest["frames"].items()}
+                    pytest.fail(f"{name}.html: playground {i}, {control['name']} = {value['value']!r}: shows frame "
+                                f"{frames.get((shown or {}).get('src', '')[22:], 'none of the build')!r}, "
+                                f"not {value['key']!r}")
+                shown = _shown_frame(page, i)
+                assert shown["alt"] and "no description" not in shown["alt"] and not shown["stale"], shown["alt"]

@@ -46,3 +46,74 @@ def test_colabs_widget_manager_is_switched_on_only_for_ipywidgets_8_on_colab(mon
     assert widgets.enable_colab_widgets() is False and not calls  # Colab renders ipywidgets 7 itself
     monkeypatch.setattr(widgets.W, "__version__", "8.1.9")
     assert widgets.enable_colab_widgets() is True and calls == [1]
+
+
+def _recording(monkeypatch, draw, controls):
+    monkeypatch.setenv("DLCOURSE_FRAMES", "1")
+    return Playground(draw, controls)
+
+
+def _figure_of(**values):
+    import matplotlib.pyplot as plt
+
+    from dlcourse.alt_text import figure_png
+
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, values["a"] * (2 if values["double"] else 1)])
+    ax.set_title(f"a = {values['a']}, {values['activation']}")
+    return fig
+
+
+def test_a_recording_sweep_keeps_the_figure_of_each_offered_value_as_the_kernel_draws_it(monkeypatch):
+    import base64
+    import html
+    import json
+    import re
+
+    import matplotlib.pyplot as plt
+
+    from dlcourse.alt_text import figure_png
+
+    controls = {"a": W.FloatSlider(value=0.5, min=-1, max=1, step=0.1, description="a"),
+                "activation": W.Dropdown(options=[("ReLU", "relu"), ("tanh", "tanh")], description="f"),
+                "double": W.Checkbox(value=False, description="double")}
+    pg = _recording(monkeypatch, _figure_of, controls)
+    assert set(pg.frames) == {"default"}
+    assert pg.sweep() == []
+    assert set(pg.frames) == {"default", "0:0", "0:1", "0:2", "0:4", "1:1", "2:1"}
+    manifest = json.loads(html.unescape(re.search(r"hidden>(.*)</div>", pg._frames_data.value, re.S)[1]))
+    a, activation, double = manifest["controls"]
+    assert [v["value"] for v in a["values"]] == [-1.0, -0.5, 0.0, 0.5, 1.0]  # the default 0.5 is a notch
+    assert [v["key"] for v in a["values"]] == ["0:0", "0:1", "0:2", "default", "0:4"]
+    assert a["kind"] == "number" and activation["kind"] == "label" and double["kind"] == "bool"
+    assert activation["values"] == [{"key": "default", "value": "ReLU"}, {"key": "1:1", "value": "tanh"}]
+    assert double["values"] == [{"key": "default", "value": False}, {"key": "2:1", "value": True}]
+    for i, (name, control) in enumerate(controls.items()):  # each frame is what drawing that setting gives
+        for j, value in enumerate(offered_values(control)):
+            key = f"{i}:{j}"
+            if key in pg.frames:
+                values = {**pg.values, name: value}
+                expected = figure_png(_figure_of(**values))
+                plt.close("all")
+                assert pg.frames[key] == expected, key
+                assert base64.b64decode(manifest["frames"][key]) == expected
+    assert pg.values == {"a": 0.5, "activation": "relu", "double": False}
+
+
+def test_a_setting_outside_the_sweep_never_overwrites_a_frame(monkeypatch):
+    controls = {"a": W.IntSlider(value=1, min=0, max=2), "b": W.IntSlider(value=0, min=0, max=2)}
+    pg = _recording(monkeypatch, lambda a, b: _figure_of(a=a + b, activation="", double=False), controls)
+    pg.sweep()
+    frames = dict(pg.frames)
+    controls["a"].value = 2
+    controls["b"].value = 2  # a combination: no frame is one
+    controls["a"].value, controls["b"].value = 1, 0
+    assert pg.frames == frames
+    assert "dlcourse-control-1" in controls["b"]._dom_classes and "dlcourse-playground" in pg._dom_classes
+
+
+def test_without_the_build_nothing_is_recorded(monkeypatch):
+    monkeypatch.delenv("DLCOURSE_FRAMES", raising=False)
+    pg = Playground(lambda a: _figure_of(a=a, activation="", double=False), {"a": W.IntSlider(value=1, max=2)})
+    pg.sweep()
+    assert pg.frames == {} and pg._frames_data.value == ""

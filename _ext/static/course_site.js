@@ -6,6 +6,10 @@
  *  - gives every image drawn from a PNG that has no text alternative the description the kernel wrote into the
  *    PNG's Description chunk (dlcourse.alt_text), so figures inside widgets are described like the others;
  *  - lets the keyboard reach a region that scrolls but holds nothing focusable (tabindex 0, a named region);
+ *  - makes each Playground (dlcourse.widgets) respond without a kernel: the build embedded, beside the widget's
+ *    state, the figure the kernel drew for each value each control offers, one control at a time from the
+ *    defaults; when the reader moves a control, the figure for that setting (a slider's nearest notch) replaces
+ *    the one shown, and a line under the widget says what is shown and what only a kernel can draw;
  *  - makes the theme's controls named by what they show (WCAG 2.5.3): the search buttons and the folded code
  *    cells' toggles say what is written on them ("Search Ctrl+K", "Show code cell source"), not a different
  *    label, and the colour-mode button's name includes the mode its icon shows.
@@ -82,12 +86,115 @@
     });
   }
 
+  // ---- Playgrounds without a kernel -------------------------------------------------------------------------
+
+  function frameData(playground) {
+    if (!playground.dlcourseFrames) {
+      var data = playground.querySelector(".dlcourse-frames .dlcourse-frames-data");
+      if (!data) return null;
+      try { playground.dlcourseFrames = JSON.parse(data.textContent); } catch (error) { return null; }
+    }
+    return playground.dlcourseFrames;
+  }
+
+  // What the page shows as the value of control `spec` (inside element `el`): a number, a label or a boolean.
+  function shownValue(el, spec) {
+    if (spec.kind === "bool") {
+      var box = el.querySelector('input[type="checkbox"]');
+      return box ? box.checked : el.classList.contains("mod-active");
+    }
+    var text;
+    var select = el.querySelector("select");
+    if (select) text = select.selectedOptions.length ? select.selectedOptions[0].textContent : "";
+    else if (el.querySelector(".widget-toggle-button")) {
+      var active = el.querySelector(".widget-toggle-button.mod-active");
+      text = active ? active.textContent : "";
+    } else if (el.querySelector("input")) text = el.querySelector("input").value;
+    else text = (el.querySelector(".widget-readout") || el).textContent;
+    text = text.trim();
+    return spec.kind === "label" ? text : parseFloat(text.replace(/\u2212/g, "-"));  // readouts write − for -
+  }
+
+  // The offered value nearest to what is shown (numbers on their own scale), or null.
+  function snap(spec, shown) {
+    var best = null, distance = Infinity;
+    spec.values.forEach(function (v) {
+      var d;
+      if (spec.kind === "number" || spec.kind === "log") {
+        if (typeof shown !== "number" || isNaN(shown)) return;
+        d = spec.kind === "log" && shown > 0 && v.value > 0 ? Math.abs(Math.log(shown) - Math.log(v.value))
+                                                           : Math.abs(shown - v.value);
+      } else d = (spec.kind === "label" ? String(v.value).trim() : v.value) === shown ? 0 : Infinity;
+      if (d < distance) { distance = d; best = v; }
+    });
+    return best;
+  }
+
+  function say(value) { return typeof value === "number" ? String(+value.toPrecision(4)) : String(value); }
+
+  function inactive(el, spec) {
+    if (el.dataset.dlcourseInactive) return;
+    el.dataset.dlcourseInactive = "1";
+    el.querySelectorAll("input, select, button, [role=slider]").forEach(function (c) {
+      c.setAttribute("disabled", "");
+      c.setAttribute("aria-disabled", "true");
+    });
+    el.classList.add("dlcourse-inactive");
+    el.setAttribute("title", "run this page to change it");
+  }
+
+  function updatePlayground(playground) {
+    var data = frameData(playground);
+    if (!data) return;
+    var note = playground.querySelector(":scope > .dlcourse-frames-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "dlcourse-frames-note";
+      note.setAttribute("role", "status");
+      playground.appendChild(note);
+    }
+    var changed = [], snapped = [], fixed = [];
+    data.controls.forEach(function (spec) {
+      var el = playground.querySelector(".dlcourse-control-" + spec.index);
+      if (!el) return;
+      if (!spec.values.length) { inactive(el, spec); fixed.push(spec.label); return; }
+      var v = snap(spec, shownValue(el, spec));
+      if (v === null) return;
+      if (v.key !== "default") changed.push({spec: spec, value: v});
+      var shown = shownValue(el, spec);
+      if ((spec.kind === "number" || spec.kind === "log") && Math.abs(shown - v.value) > 1e-9 * Math.max(1, Math.abs(v.value)))
+        snapped.push(spec.label + " = " + say(v.value));
+    });
+    var img = playground.querySelector(".widget-output img");
+    var key = changed.length === 0 ? "default" : changed.length === 1 ? changed[0].value.key : null;
+    var text = "Without a kernel this figure was drawn ahead of time for each value of one control at a time, " +
+               "the others at their defaults" + (fixed.length ? "; " + fixed.join(", ") + ": run this page to change " +
+               (fixed.length > 1 ? "them" : "it") : "") + ".";
+    if (key === null) {
+      text = "One change at a time here: set " + changed.map(function (c) { return c.spec.label; }).join(" or ") +
+             " back to its default to see a figure, or run this page to combine them.";
+      if (img) img.classList.add("dlcourse-stale");
+    } else if (img && data.frames[key]) {
+      var src = "data:image/png;base64," + data.frames[key];
+      if (img.getAttribute("src") !== src) {
+        img.setAttribute("src", src);
+        img.setAttribute("alt", "");
+        describeImage(img);
+      }
+      img.classList.remove("dlcourse-stale");
+      img.dataset.dlcourseFrame = key;
+      if (snapped.length) text += " Shown: the figure for " + snapped.join(", ") + ", the nearest drawn value.";
+    }
+    if (note.textContent !== text) note.textContent = text;
+  }
+
   var pending = false;
   function fix() {
     pending = false;
     nameByText();
     document.querySelectorAll("img").forEach(describeImage);
     document.querySelectorAll('[role="slider"]').forEach(nameSlider);
+    document.querySelectorAll(".dlcourse-playground").forEach(updatePlayground);
     document.querySelectorAll("main div, main pre").forEach(reachScrollable);
   }
   function later() {
@@ -99,8 +206,10 @@
     new MutationObserver(later).observe(document.body, {childList: true, subtree: true, characterData: true,
                                                         attributes: true, attributeFilter: ["src", "aria-valuenow"]});
     window.addEventListener("resize", later);
+    document.addEventListener("change", later, true);  // a menu's or a check box's new value
+    document.addEventListener("click", later, true);   // toggle buttons
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
-  window.dlcourseSite = {pngDescription: pngDescription};  // for the site test
+  window.dlcourseSite = {pngDescription: pngDescription, frameData: frameData};  // for the site test
 })();
