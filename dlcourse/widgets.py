@@ -3,14 +3,17 @@
 `Playground.sweep` drives every value each control offers, one control at a time from the defaults (a hidden
 cell of each chapter runs it, so no offered value can raise). On the website's build (`DLCOURSE_FRAMES=1`, set by
 `_ext/course_site.py`) the sweep also keeps each figure it draws as a frame, embedded in the page with the
-widget's state; there the site's script (`_ext/static/course_site.js`) swaps in the frame for the setting the
-reader picks, so the widgets respond without a kernel. With a kernel (JupyterLab, Colab) nothing changes.
+widget's state, and where the grid of all combinations is small (at most `GRID_LIMIT` figures, every default one
+of the offered values) it draws every combination; there the site's script (`_ext/static/course_site.js`) swaps
+in the frame for the setting the reader picks, so the widgets respond without a kernel. With a kernel
+(JupyterLab, Colab) nothing changes.
 Used from "The artificial neuron" onwards.
 """
 from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import math
 import os
@@ -26,6 +29,8 @@ from dlcourse.plotting import in_notebook
 
 FRAMES_ENV = "DLCOURSE_FRAMES"
 """Set to 1 by the website's build: playgrounds keep the figures their sweep draws, for the static page."""
+GRID_LIMIT = 40
+"""At most this many figures, the static page gets every combination of the controls' values (else one at a time)."""
 
 
 def offered_values(control: W.ValueWidget, steps: int = 5) -> list[Any]:
@@ -82,6 +87,7 @@ class Playground(W.VBox):
         self.recording = os.environ.get(FRAMES_ENV) == "1"
         self.frames: dict[str, bytes] = {}  # "default", or "<control index>:<offered value index>"
         self._frame_key: str | None = "default"
+        self._holding = False  # while the grid sweep sets several controls, only the last setting draws
         self._defaults = {name: control.value for name, control in controls.items()}
         self._frames_data = W.HTML(layout=W.Layout(display="none"))
         self._frames_data.add_class("dlcourse-frames")
@@ -99,6 +105,8 @@ class Playground(W.VBox):
         return {name: control.value for name, control in self.controls.items()}
 
     def _refresh(self, change: dict | None = None) -> None:
+        if self._holding:
+            return
         self.output.clear_output(wait=True)
         with self.output:
             plt.close("all")
@@ -125,11 +133,20 @@ class Playground(W.VBox):
                 plt.close("all")
 
     def _current_frame_key(self) -> str | None:
-        """The frame this setting is: the defaults, the sweep's one changed control, or none (a combination)."""
+        """The frame this setting is: the defaults, the sweep's one changed control or its grid point, or none."""
         changed = [name for name, control in self.controls.items() if control.value != self._defaults[name]]
         if not changed:
             return "default"
-        return self._frame_key if len(changed) == 1 and self._frame_key != "default" else None
+        key = self._frame_key
+        if key is not None and key.startswith("g:"):
+            return key
+        return key if len(changed) == 1 and key != "default" else None
+
+    def _grid(self) -> bool:
+        """Whether the static page gets every combination: few enough, and each default one of the values."""
+        offered = [offered_values(control) for control in self.controls.values()]
+        return (len(offered) > 1 and math.prod(map(len, offered)) <= GRID_LIMIT
+                and all(control.value in values for control, values in zip(self.controls.values(), offered)))
 
     def sweep(self) -> list[str]:
         """Set each control to each value it offers (the others at their defaults); return the errors seen.
@@ -142,14 +159,35 @@ class Playground(W.VBox):
                 control.value = value
             self._frame_key = "default"
             control.value = defaults[name]
+        if self.recording and self._grid():
+            for point in itertools.product(*[list(enumerate(offered_values(c))) for c in self.controls.values()]):
+                self._holding = True
+                try:
+                    for control, (_, value) in zip(self.controls.values(), point):
+                        control.value = value
+                finally:
+                    self._holding = False
+                self._frame_key = "g:" + ",".join(str(j) for j, _ in point)
+                self._refresh()
+            self._holding = True
+            try:
+                for name, control in self.controls.items():
+                    control.value = defaults[name]
+            finally:
+                self._holding = False
+            self._frame_key = "default"
+            self._refresh()
         if self.recording:
             self._frames_data.value = ('<div class="dlcourse-frames-data" hidden>'
                                        f"{html.escape(json.dumps(self.frames_manifest()))}</div>")
         return list(self.errors)
 
     def frames_manifest(self) -> dict:
-        """What the static page needs to swap figures: each control's offered values (how the page shows them,
-        which one is the default) and the frames, base64 PNGs keyed "default" or "<control>:<value>"."""
+        """What the static page needs to swap figures: each control's offered values (how the page shows them, the
+        frame of that value alone, its place `j` among the offered values), whether every combination was drawn
+        ("grid", frames keyed "g:<j>,<j>,...") or one control at a time ("single"), and the frames, base64 PNGs
+        keyed "default", "<control>:<j>" or "g:..."."""
+        grid = any(key.startswith("g:") for key in self.frames)
         controls = []
         for i, (name, control) in enumerate(self.controls.items()):
             kind = _label_kind(control)
@@ -160,13 +198,13 @@ class Playground(W.VBox):
                 shown = labels[list(control._options_values).index(value)] if labels else value
                 is_default = value == self._defaults[name]
                 if is_default or f"{i}:{j}" in self.frames:
-                    values.append({"key": "default" if is_default else f"{i}:{j}", "value": shown})
+                    values.append({"key": "default" if is_default else f"{i}:{j}", "value": shown, "j": j})
             if kind in ("number", "log") and not any(v["key"] == "default" for v in values):
-                values.append({"key": "default", "value": self._defaults[name]})  # a default between the notches
+                values.append({"key": "default", "value": self._defaults[name], "j": None})  # between the notches
             if kind in ("number", "log"):
                 values.sort(key=lambda v: float(v["value"]))
                 values = [v for v in values if math.isfinite(float(v["value"]))]
             controls.append({"index": i, "name": name, "label": control.description or name, "kind": kind,
                              "values": values if len(values) > 1 else []})
-        return {"controls": controls,
+        return {"controls": controls, "mode": "grid" if grid else "single",
                 "frames": {key: base64.b64encode(png).decode("ascii") for key, png in self.frames.items()}}

@@ -667,14 +667,41 @@ def _targets(page, index: int, control: dict) -> list[dict]:
     return others[:1] + others[1:][-1:]
 
 
+def _wait_for_frame(page, index: int, manifest: dict, key: str, what: str) -> None:
+    want = "data:image/png;base64," + manifest["frames"][key]
+    try:
+        page.wait_for_function(f"([i, src]) => {{ const img = ({_FIGURE_JS})(i); "
+                               "return img && img.getAttribute('src') === src; }", arg=[index, want], timeout=10_000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError; say what is shown instead
+        shown = _shown_frame(page, index)
+        frames = {v: k for k, v in manifest["frames"].items()}
+        pytest.fail(f"{what}: shows frame {frames.get((shown or {}).get('src', '')[22:], 'none of the build')!r}, "
+                    f"not {key!r}")
+    shown = _shown_frame(page, index)
+    assert shown["alt"] and "no description" not in shown["alt"] and not shown["stale"], (what, shown["alt"])
+
+
+def _grid_key(manifest: dict, moved: dict) -> str:
+    """The frame of a grid setting: each control at its moved value's place, the others at their default's."""
+    places = [moved[c["name"]]["j"] if c["name"] in moved else next(v["j"] for v in c["values"] if v["key"] == "default")
+              for c in manifest["controls"]]
+    at_defaults = all(c["name"] not in moved or moved[c["name"]]["key"] == "default" for c in manifest["controls"])
+    return "default" if at_defaults else "g:" + ",".join(map(str, places))
+
+
+def _fresh(page, base_url, name) -> None:
+    _open(page, base_url, name)
+    _wait_rendered(page)
+    _settle(page)
+
+
 @pytest.mark.parametrize("name", sorted(CHAPTER_PAGES))
 def test_widgets_respond_without_a_kernel(page, base_url, name):
     """Every Playground of the page embeds the figures its build drew; the one shown at first is the kernel's own
     image of the defaults; moving each control it can show (from a fresh page) swaps in the frame the build drew for
-    that value, described by its alt text; a control it cannot show says so."""
-    _open(page, base_url, name)
-    _wait_rendered(page)
-    _settle(page)
+    that value, described by its alt text; where every combination was drawn, moving two controls shows theirs;
+    a control it cannot show says so."""
+    _fresh(page, base_url, name)
     count = page.locator(PLAYGROUND).count()
     if name in WIDGET_PAGES:
         assert count, f"{name}.html has no Playground ({PLAYGROUND})"
@@ -693,22 +720,19 @@ def test_widgets_respond_without_a_kernel(page, base_url, name):
                 assert "dlcourse-inactive" in (element.get_attribute("class") or ""), control["name"]
                 assert control["label"] in note and "run this page" in note, note
     for i, manifest in enumerate(manifests):
-        for control in [c for c in manifest["controls"] if c["values"]]:
+        explorable = [c for c in manifest["controls"] if c["values"]]
+        for control in explorable:
             for value in _targets(page, i, control):
-                _open(page, base_url, name)
-                _wait_rendered(page)
-                _settle(page)
+                _fresh(page, base_url, name)
                 _move(page, i, control, value["value"])
-                want = "data:image/png;base64," + manifest["frames"][value["key"]]
-                try:
-                    page.wait_for_function(f"([i, src]) => {{ const img = ({_FIGURE_JS})(i); "
-                                           "return img && img.getAttribute('src') === src; }", arg=[i, want],
-                                           timeout=10_000)
-                except Exception:  # noqa: BLE001 - playwright's TimeoutError; say what is shown instead
-                    shown = _shown_frame(page, i)
-                    frames = {v: k for k, v in manifest["frames"].items()}
-                    pytest.fail(f"{name}.html: playground {i}, {control['name']} = {value['value']!r}: shows frame "
-                                f"{frames.get((shown or {}).get('src', '')[22:], 'none of the build')!r}, "
-                                f"not {value['key']!r}")
-                shown = _shown_frame(page, i)
-                assert shown["alt"] and "no description" not in shown["alt"] and not shown["stale"], shown["alt"]
+                key = _grid_key(manifest, {control["name"]: value}) if manifest.get("mode") == "grid" else value["key"]
+                _wait_for_frame(page, i, manifest, key,
+                                f"{name}.html: playground {i}, {control['name']} = {value['value']!r}")
+        if manifest.get("mode") == "grid":
+            _fresh(page, base_url, name)
+            moved = {}
+            for control in explorable[:2]:
+                moved[control["name"]] = _targets(page, i, control)[-1]
+                _move(page, i, control, moved[control["name"]]["value"])
+            _wait_for_frame(page, i, manifest, _grid_key(manifest, moved),
+                            f"{name}.html: playground {i}, {sorted(moved)} moved together")

@@ -74,20 +74,21 @@ def test_a_recording_sweep_keeps_the_figure_of_each_offered_value_as_the_kernel_
 
     from dlcourse.alt_text import figure_png
 
-    controls = {"a": W.FloatSlider(value=0.5, min=-1, max=1, step=0.1, description="a"),
+    controls = {"a": W.FloatSlider(value=0.3, min=-1, max=1, step=0.1, description="a"),
                 "activation": W.Dropdown(options=[("ReLU", "relu"), ("tanh", "tanh")], description="f"),
                 "double": W.Checkbox(value=False, description="double")}
     pg = _recording(monkeypatch, _figure_of, controls)
     assert set(pg.frames) == {"default"}
     assert pg.sweep() == []
-    assert set(pg.frames) == {"default", "0:0", "0:1", "0:2", "0:4", "1:1", "2:1"}
+    assert set(pg.frames) == {"default", "0:0", "0:1", "0:2", "0:3", "0:4", "1:1", "2:1"}  # 0.3: no grid
     manifest = json.loads(html.unescape(re.search(r"hidden>(.*)</div>", pg._frames_data.value, re.S)[1]))
     a, activation, double = manifest["controls"]
-    assert [v["value"] for v in a["values"]] == [-1.0, -0.5, 0.0, 0.5, 1.0]  # the default 0.5 is a notch
-    assert [v["key"] for v in a["values"]] == ["0:0", "0:1", "0:2", "default", "0:4"]
+    assert manifest["mode"] == "single"
+    assert [v["value"] for v in a["values"]] == [-1.0, -0.5, 0.0, 0.3, 0.5, 1.0]  # the default between notches
+    assert [v["key"] for v in a["values"]] == ["0:0", "0:1", "0:2", "default", "0:3", "0:4"]
     assert a["kind"] == "number" and activation["kind"] == "label" and double["kind"] == "bool"
-    assert activation["values"] == [{"key": "default", "value": "ReLU"}, {"key": "1:1", "value": "tanh"}]
-    assert double["values"] == [{"key": "default", "value": False}, {"key": "2:1", "value": True}]
+    assert activation["values"] == [{"key": "default", "value": "ReLU", "j": 0}, {"key": "1:1", "value": "tanh", "j": 1}]
+    assert double["values"] == [{"key": "default", "value": False, "j": 0}, {"key": "2:1", "value": True, "j": 1}]
     for i, (name, control) in enumerate(controls.items()):  # each frame is what drawing that setting gives
         for j, value in enumerate(offered_values(control)):
             key = f"{i}:{j}"
@@ -97,7 +98,7 @@ def test_a_recording_sweep_keeps_the_figure_of_each_offered_value_as_the_kernel_
                 plt.close("all")
                 assert pg.frames[key] == expected, key
                 assert base64.b64decode(manifest["frames"][key]) == expected
-    assert pg.values == {"a": 0.5, "activation": "relu", "double": False}
+    assert pg.values == {"a": 0.3, "activation": "relu", "double": False}
 
 
 def test_a_setting_outside_the_sweep_never_overwrites_a_frame(monkeypatch):
@@ -117,3 +118,30 @@ def test_without_the_build_nothing_is_recorded(monkeypatch):
     pg = Playground(lambda a: _figure_of(a=a, activation="", double=False), {"a": W.IntSlider(value=1, max=2)})
     pg.sweep()
     assert pg.frames == {} and pg._frames_data.value == ""
+
+
+def test_a_small_grid_gets_every_combination_each_drawn_once(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from dlcourse.alt_text import figure_png
+
+    drawn = []
+
+    def draw(a, b):
+        drawn.append((a, b))
+        return _figure_of(a=a, activation=b, double=False)
+
+    controls = {"a": W.IntSlider(value=1, min=0, max=2), "b": W.Dropdown(options=["x", "y"])}
+    pg = _recording(monkeypatch, draw, controls)
+    drawn.clear()
+    assert pg.sweep() == []
+    grid = {key for key in pg.frames if key.startswith("g:")}
+    assert grid == {f"g:{i},{j}" for i in range(3) for j in range(2)} - {"g:1,0"}  # the defaults' is "default"
+    # one at a time (a: 0, 1, 2 and back to 1; b: y and back to x), then the grid's six points once each, the reset
+    assert len(drawn) == 6 + 6 + 1
+    for i, a in enumerate([0, 1, 2]):
+        for j, b in enumerate(["x", "y"]):
+            expected = figure_png(_figure_of(a=a, activation=b, double=False))
+            plt.close("all")
+            assert pg.frames["default" if (a, b) == (1, "x") else f"g:{i},{j}"] == expected
+    assert pg.frames_manifest()["mode"] == "grid" and pg.values == {"a": 1, "b": "x"}

@@ -7,8 +7,8 @@
  *    PNG's Description chunk (dlcourse.alt_text), so figures inside widgets are described like the others;
  *  - lets the keyboard reach a region that scrolls but holds nothing focusable (tabindex 0, a named region);
  *  - makes each Playground (dlcourse.widgets) respond without a kernel: the build embedded, beside the widget's
- *    state, the figure the kernel drew for each value each control offers, one control at a time from the
- *    defaults; when the reader moves a control, the figure for that setting (a slider's nearest notch) replaces
+ *    state, the figure the kernel drew for each value each control offers (every combination where there are
+ *    few, else one control at a time from the defaults); when the reader moves a control, the figure for that setting (a slider's nearest notch) replaces
  *    the one shown, and a line under the widget says what is shown and what only a kernel can draw;
  *  - makes the theme's controls named by what they show (WCAG 2.5.3): the search buttons and the folded code
  *    cells' toggles say what is written on them ("Search Ctrl+K", "Show code cell source"), not a different
@@ -153,28 +153,36 @@
       note.setAttribute("role", "status");
       playground.appendChild(note);
     }
-    var changed = [], snapped = [], fixed = [];
+    var changed = [], snapped = [], fixed = [], picks = [];
     data.controls.forEach(function (spec) {
       var el = playground.querySelector(".dlcourse-control-" + spec.index);
       if (!el) return;
       if (!spec.values.length) { inactive(el, spec); fixed.push(spec.label); return; }
       var v = snap(spec, shownValue(el, spec));
       if (v === null) return;
+      picks.push(v);
       if (v.key !== "default") changed.push({spec: spec, value: v});
       var shown = shownValue(el, spec);
       if ((spec.kind === "number" || spec.kind === "log") && Math.abs(shown - v.value) > 1e-9 * Math.max(1, Math.abs(v.value)))
         snapped.push(spec.label + " = " + say(v.value));
     });
     var img = playground.querySelector(".widget-output img");
-    var key = changed.length === 0 ? "default" : changed.length === 1 ? changed[0].value.key : null;
-    var text = "Without a kernel this figure was drawn ahead of time for each value of one control at a time, " +
-               "the others at their defaults" + (fixed.length ? "; " + fixed.join(", ") + ": run this page to change " +
+    var grid = data.mode === "grid", key;
+    if (changed.length === 0) key = "default";
+    else if (grid) key = "g:" + picks.map(function (v) { return v.j; }).join(",");
+    else key = changed.length === 1 ? changed[0].value.key : null;
+    var text = "Without a kernel this figure was drawn ahead of time for " +
+               (grid ? "every combination of the controls' values"
+                     : "each value of one control at a time, the others at their defaults") +
+               (fixed.length ? "; " + fixed.join(", ") + ": run this page to change " +
                (fixed.length > 1 ? "them" : "it") : "") + ".";
-    if (key === null) {
-      text = "One change at a time here: set " + changed.map(function (c) { return c.spec.label; }).join(" or ") +
-             " back to its default to see a figure, or run this page to combine them.";
+    if (key === null || !data.frames[key]) {
+      text = key === null
+        ? "One change at a time here: set " + changed.map(function (c) { return c.spec.label; }).join(" or ") +
+          " back to its default to see a figure, or run this page to combine them."
+        : "No figure was drawn for this setting without a kernel: run this page to see it.";
       if (img) img.classList.add("dlcourse-stale");
-    } else if (img && data.frames[key]) {
+    } else if (img) {
       var src = "data:image/png;base64," + data.frames[key];
       if (img.getAttribute("src") !== src) {
         img.setAttribute("src", src);
