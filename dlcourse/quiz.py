@@ -27,8 +27,6 @@ import re
 import string
 from pathlib import Path
 
-from IPython.display import HTML, display
-
 SUFFIX = ".quiz.json"
 CHOICE_TYPES = {"multiple_choice", "many_choice"}
 QUESTION_KEYS = {"question", "type", "answers", "precision", "answer_cols"}
@@ -281,6 +279,8 @@ def markup(questions: list[dict]) -> str:
 def show(questions: str | list[dict], folder: str | Path = ".") -> None:
     """Show a chapter's questions: `show("neuron")` reads `neuron.quiz.json` in `folder` (the notebook's, where the
     kernel runs); a list of questions (a learner edition's) is shown as it is."""
+    from IPython.display import HTML, display
+
     if isinstance(questions, str):
         questions = load(path_of(questions, folder))
     display(HTML(markup(questions)))

@@ -137,7 +137,7 @@ def test_markup_escapes_text_and_keeps_jupyterquiz_away_from_the_network():
 
 def test_show_reads_the_file_next_to_the_notebook_or_takes_the_questions(tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr(quiz, "display", shown.append)
+    monkeypatch.setattr("IPython.display.display", shown.append)
     (tmp_path / "neuron.quiz.json").write_text(json.dumps(EXAMPLE, ensure_ascii=False))
     quiz.show("neuron", folder=tmp_path)
     monkeypatch.chdir(tmp_path)
