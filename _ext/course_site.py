@@ -17,6 +17,8 @@
 - Widgets without a kernel: the build sets DLCOURSE_FRAMES=1, so each Playground's sweep (a hidden cell of its
   chapter) embeds the figure of every value its controls offer, one control at a time from the defaults
   (`dlcourse.widgets`); `static/course_site.js` swaps them in as the reader moves the controls.
+- Self-check questions (`dlcourse.quiz`): a notebook shows the questions of the `<slug>.quiz.json` beside it, so
+  that file is noted as the page's dependency: editing the questions re-executes the page in an incremental build.
 - Claims (`dlcourse.claims`): the build executes notebooks strictly (`DLCOURSE_STRICT=1`, inherited by the kernels),
   so a failed claim fails the build; the claims each chapter measured (the JSON its `measured()` cell embeds) are
   gathered while pages are read, and the `{claims-table}` directive of the appendix page "Claims" lists them all,
@@ -186,6 +188,12 @@ def _fill_claims_tables(app, doctree, docname) -> None:
         node.replace_self(nodes.raw("", _claims_html(app, docname), format="html"))
 
 
+def _note_question_file(app, docname, source) -> None:
+    questions = Path(app.env.doc2path(docname)).with_suffix(".quiz.json")
+    if questions.exists():
+        app.env.note_dependency(str(questions))
+
+
 def _learner_buttons(app, pagename, templatename, context, doctree) -> None:
     """Point the notebook pages' Colab and download buttons at the page's learner edition."""
     if context.get("page_source_suffix") != ".ipynb" or "header_buttons" not in context:
@@ -232,6 +240,7 @@ def setup(app):
     os.environ.setdefault("DLCOURSE_FRAMES", "1")
     app.add_node(claims_table)
     app.add_directive("claims-table", ClaimsTable)
+    app.connect("source-read", _note_question_file)
     app.connect("doctree-read", _collect_claims)
     app.connect("env-purge-doc", _purge_claims)
     app.connect("env-merge-info", _merge_claims)

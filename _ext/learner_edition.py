@@ -17,6 +17,9 @@ from the source, never edited by hand:
   never raises, it says so when the learner's run differs from the page, and the chapter's closing
   "What this page measured" box lists the learner's own numbers. The set-up cell and `hide-input` /
   `remove-input` cells are collapsed (their output shows).
+- The self-check questions' cell, `dlcourse.quiz.show("<slug>")`, which reads `<slug>.quiz.json` next to the
+  notebook, carries the questions inline instead (folded, like a solution), so that the notebook works alone, as on
+  Colab.
 - Anything else that looks like MyST raises `MystLeft`, so that new syntax is converted here, not shown raw.
 
 `python _ext/learner_edition.py OUT` (what `make learner` runs) writes every chapter's learner edition under
@@ -27,6 +30,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import pprint
 import re
 import sys
 from dataclasses import dataclass, field
@@ -39,6 +43,9 @@ SETUP_TITLE = "#@title Set-up"
 SOLUTION_TITLE = "#@title Solution (double-click to show)"
 KEPT_TITLE = "#@title Names the next cells use (from the page's hidden checks)"
 CLAIMS_TITLE = "#@title The page's claims, checked on your run (a note appears only where your run differs)"
+QUIZ_TITLE = "#@title Check your understanding (run the cell; the questions are folded here)"
+QUIZ_CALL = re.compile(r'dlcourse\.quiz\.show\("([\w.-]+)"\)')
+QUIZ_SUFFIX = ".quiz.json"
 HIDDEN_TAGS = {"setup", "hide-input", "remove-input"}
 # What may not survive into a learner edition: a directive fence, a role, a MyST target or comment line.
 LEFTOVER = re.compile(r"^(`{3,}|:{3,})\{|\{[\w:-]+\}`|^\([\w-]+\)=\s*$|^%\s", re.M)
@@ -55,6 +62,7 @@ class Site:
     url: str
     citations: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)  # docname -> title, for {doc} links
+    quizzes: dict[str, list] = field(default_factory=dict)  # docname -> its questions (book/<part>/<slug>.quiz.json)
 
     def page(self, docname: str, anchor: str = "") -> str:
         return f"{self.url.rstrip('/')}/{docname}.html" + (f"#{anchor}" if anchor else "")
@@ -175,6 +183,18 @@ def _code(cell: dict, source: str, hidden: bool = False) -> dict:
 
 def _as_comment(text: str) -> list[str]:
     return [f"# {line}".rstrip() for line in text.strip().splitlines()]
+
+
+def _quiz_cell(cell: dict, source: str, docname: str, site: Site) -> dict | None:
+    """The questions' cell with its questions inline and folded; None for any other cell."""
+    call = QUIZ_CALL.fullmatch(source.strip())
+    if call is None:
+        return None
+    target = normpath(f"{Path(docname).parent.as_posix()}/{call.group(1)}")
+    if target not in site.quizzes:
+        raise FileNotFoundError(f"{docname}: its cell {source.strip()} needs {target}{QUIZ_SUFFIX}, which is missing")
+    questions = pprint.pformat(site.quizzes[target], width=110, sort_dicts=False)
+    return _code(cell, f"{QUIZ_TITLE}\ndlcourse.quiz.show({questions})\n", hidden=True)
 
 
 def names(code: str) -> tuple[set[str], set[str]]:
@@ -343,6 +363,8 @@ def learner_edition(notebook: dict, docname: str, site: Site) -> dict:
             if in_solution:
                 template = cell
                 solution_cells.append(source.rstrip())
+            elif quiz := _quiz_cell(cell, source, docname, site):
+                cells.append(quiz)
             elif "setup" in tags:
                 first, _, rest = source.partition("\n")
                 title = f"#@title {first[2:].strip()}" if first.startswith("# ") else SETUP_TITLE
@@ -388,7 +410,7 @@ def page_title(path: Path) -> str:
 
 
 def book_site(root: Path, url: str) -> Site:
-    """The Site of the book in `root`: its pages' titles and its bibliography's labels."""
+    """The Site of the book in `root`: its pages' titles, its bibliography's labels and its chapters' questions."""
     titles = {}
     for path in list((root / "book").rglob("*.ipynb")) + list((root / "book").rglob("*.md")):
         if ".ipynb_checkpoints" not in path.parts:
@@ -396,7 +418,9 @@ def book_site(root: Path, url: str) -> Site:
     citations = {}
     for bib in (root / "book").rglob("*.bib"):
         citations.update(bibliography_labels(bib.read_text(encoding="utf-8")))
-    return Site(url=url, citations=citations, titles=titles)
+    quizzes = {path.relative_to(root).as_posix().removesuffix(QUIZ_SUFFIX): json.loads(path.read_text(encoding="utf-8"))
+               for path in (root / "book").rglob(f"*{QUIZ_SUFFIX}") if ".ipynb_checkpoints" not in path.parts}
+    return Site(url=url, citations=citations, titles=titles, quizzes=quizzes)
 
 
 def site_url(root: Path) -> str:

@@ -8,12 +8,14 @@ and the chapters' reference implementations: `activations`, `neuron`, `perceptro
 (architectures); `init`, `gradients`, `regularization`, `transfer`, `text`, `gan`, `anomaly` (challenges);
 `compression`, `attribution`, `rl`, `quantum` (future directions).
 Every chapter starts with `device = dlcourse.setup()`; `dlcourse.seed(k)` seeds the generators with the run's k-th
-seed, and `dlcourse.claims.claim` states a measured result.
+seed, `dlcourse.claims.claim` states a measured result, and `dlcourse.quiz.show("<chapter>")` asks the chapter's
+self-check questions.
 """
 from __future__ import annotations
 
 import torch
 
+from dlcourse import quiz  # every chapter's questions cell calls dlcourse.quiz.show (light: IPython loads on use)
 from dlcourse.device import device
 from dlcourse.seeding import seed, seed_everything
 

@@ -3,8 +3,9 @@
 JupyterLab is started on the learner editions (token-less, on 127.0.0.1 and a free port, with its own settings,
 MyST extension switched off, as a learner's plain JupyterLab has none). The test opens the chapter, runs every cell
 and checks: no cell fails, no raw MyST and no solution code is visible, math is typeset, the widgets render and
-moving a slider redraws the figure, an exercise stub says "not attempted", and a correct answer pasted into the
-stub says "correct" with every later cell still passing.
+moving a slider redraws the figure, an exercise stub says "not attempted", a correct answer pasted into the
+stub says "correct" with every later cell still passing, and a self-check question answers back, with no request
+off the machine.
 
 Needs Chromium, as the site test does (CHROMIUM=/path/to/chrome, or `make browser`): skipped locally without it,
 failed in CI.
@@ -21,11 +22,13 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from conftest import ROOT
+from dlcourse import quiz
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -116,6 +119,13 @@ def page(chromium_path, lab):
         new = browser.new_page(viewport={"width": 1400, "height": 1000})
         new.console_messages_seen = []
         new.on("console", lambda message: new.console_messages_seen.append(message.text))
+        new.requests_off_machine = []
+
+        def note_request(request):
+            if urlsplit(request.url).hostname not in (None, "127.0.0.1"):  # data: and blob: have no host
+                new.requests_off_machine.append(request.url)
+
+        new.on("request", note_request)
         new.set_default_timeout(60_000)
         new.goto(f"{lab}lab/tree/{CHAPTER}.ipynb")
         new.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
@@ -265,3 +275,22 @@ def test_a_stub_says_not_attempted_and_a_pasted_answer_says_correct(page):
     time.sleep(2)
     wait_idle(page, RUN_TIMEOUT_S)
     assert not failures(page), "after a correct answer a cell failed:\n" + "\n---\n".join(failures(page))
+
+
+def test_a_question_answers_back_offline(page):
+    """The learner edition carries the chapter's questions: a wrong and then the right answer show their feedback,
+    and nothing (jupyterquiz's MathJax loader included) reached beyond the machine in the whole session."""
+    code = [c for c in learner_notebook()["cells"] if c["cell_type"] == "code"]
+    cell = code_cells(page).nth(next(i for i, c in enumerate(code) if "dlcourse.quiz.show(" in "".join(c["source"])))
+    questions = quiz.load(quiz.path_of(CHAPTER, ROOT))
+    i, question = next((i, q) for i, q in enumerate(questions) if q["type"] == "multiple_choice")
+    box = cell.locator(".dlcourse-quiz .Quiz").nth(i)
+    box.scroll_into_view_if_needed()
+    labels = {label.inner_text().strip(): label for label in box.locator("label.MCButton").all()}
+    plain = lambda text: text.replace("`", "")
+    for answer in sorted(question["answers"], key=lambda a: a["correct"])[-2:]:  # a wrong one, then the right one
+        labels[plain(answer["answer"])].click()
+        feedback = box.locator(".Feedback")
+        assert feedback.inner_text().strip() == plain(answer["feedback"])
+        assert ("correct" if answer["correct"] else "incorrect") in feedback.get_attribute("class").split()
+    assert not page.requests_off_machine, page.requests_off_machine

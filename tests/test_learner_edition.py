@@ -243,3 +243,23 @@ def test_a_binding_that_only_a_hidden_cell_made_stays_folded():
         cell([], "print(a)")])
     assert source(code[1]) == le.KEPT_TITLE + "\na = models['a']\n"
     assert code[1]["metadata"]["jupyter"]["source_hidden"] is True and len(code) == 3
+
+
+QUIZ_CHAPTERS = [doc for doc in NOTEBOOKS if (ROOT / f"{doc}{le.QUIZ_SUFFIX}").exists()]
+
+
+@pytest.mark.parametrize("docname", QUIZ_CHAPTERS)
+def test_the_questions_travel_inside_the_learner_edition_folded(docname):
+    """On Colab the notebook opens alone: its questions' cell carries the chapter's question file, folded."""
+    _, edition = edition_of(docname)
+    [quiz] = [c for c in edition["cells"] if "dlcourse.quiz.show(" in source(c)]
+    assert source(quiz).startswith(le.QUIZ_TITLE + "\n")
+    assert quiz["metadata"]["cellView"] == "form" and quiz["metadata"]["jupyter"]["source_hidden"] is True
+    call = ast.parse(source(quiz)).body[0].value
+    questions = json.loads((ROOT / f"{docname}{le.QUIZ_SUFFIX}").read_text())
+    assert ast.literal_eval(call.args[0]) == questions and len(call.args) == 1 and not call.keywords
+
+
+def test_a_questions_cell_without_its_file_stops_the_conversion():
+    with pytest.raises(FileNotFoundError, match=r"needs book/missing\.quiz\.json"):
+        learner_code([cell(["remove-input"], 'dlcourse.quiz.show("missing")')])

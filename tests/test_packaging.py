@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -42,9 +43,11 @@ def test_the_book_extra_installs_every_chapters_extra():
 
 
 def test_the_core_dependencies_are_light_and_met_by_colab():
-    """What every chapter installs is what Colab already has: no data, no models, ipywidgets 7 allowed."""
+    """What every chapter installs is what Colab already has, and jupyterquiz (pure Python, no dependencies): no data,
+    no models, ipywidgets 7 allowed."""
     names = {canonicalize_name(Requirement(r).name) for r in PYPROJECT["project"]["dependencies"]}
-    assert names == {"torch", "numpy", "matplotlib", "ipywidgets", "tqdm", "scikit-learn"}, names
+    assert names == {"torch", "numpy", "matplotlib", "ipywidgets", "tqdm", "scikit-learn", "jupyterquiz"}, names
+    assert not metadata.requires("jupyterquiz"), "jupyterquiz should stay without dependencies (Colab installs it)"
     ipywidgets = next(Requirement(r) for r in PYPROJECT["project"]["dependencies"] if r.startswith("ipywidgets"))
     assert ipywidgets.specifier.contains("7.7.1") and ipywidgets.specifier.contains("8.1.9"), ipywidgets
 

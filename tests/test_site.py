@@ -3,13 +3,16 @@
 Every page listed in _toc.yml is checked (new chapters are covered automatically): it loads without console
 errors, uncaught exceptions, failed requests or any request off this machine (MathJax, require.js and the widget
 manager are vendored under _static/vendor/), its images load, its math is typeset, its widgets render, notebook
-pages carry the Colab button, exercise solutions start folded, and citations lead to the bibliography. Every page
-meets WCAG 2 A and AA as axe-core (from node_modules, installed by `make assets`) judges it, in light and dark
-mode; every figure has alt text that says what it shows; a slider works from the keyboard alone.
+pages carry the Colab button, exercise solutions start folded, citations lead to the bibliography, and every
+self-check question gives the feedback its file holds for a wrong and for the right answer, by mouse and by keyboard.
+Every page meets WCAG 2 A and AA as axe-core (from node_modules, installed by `make assets`) judges it, in light and
+dark mode; every figure has alt text that says what it shows; a slider works from the keyboard alone; every widget
+responds without a kernel (the figures the build drew for its controls' values).
 
 Needs Chromium: set CHROMIUM=/path/to/chrome or install it (`make browser` does, as root on Debian). Without it
 the test is skipped locally and fails in CI (where CI is set). Set SITE_SCREENSHOTS=/some/folder to keep
-full-page screenshots of a few pages for a human to look at.
+full-page screenshots of a few pages for a human to look at. Set SITE_HTML=_build/html to test a site built before
+(by `make book`) instead of building it again.
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from playwright.sync_api import sync_playwright
+
+from dlcourse import quiz
 
 # The first site test builds the book (every notebook executed), which outlasts the suite's 600 s per test on a
 # loaded two-core machine; the build has its own limit (BUILD_TIMEOUT_S).
@@ -71,6 +76,8 @@ CHAPTER_PAGES = {page for page in NOTEBOOK_PAGES if page != "book/setup"}
 # Every chapter must contain typeset math, widgets and folded solutions (other pages are checked when they have any).
 MATH_PAGES = WIDGET_PAGES = SOLUTION_PAGES = CHAPTER_PAGES
 SCREENSHOT_PAGES = ["book/intro", *sorted(CHAPTER_PAGES)]
+# Every chapter has its questions (tests/test_quiz.py says so without a build); these pages are the ones that do.
+QUIZ_PAGES = sorted(page for page in CHAPTER_PAGES if quiz.path_of(page, ROOT).exists())
 
 
 def _require_in_toc(*pages: str) -> None:
@@ -106,14 +113,9 @@ def browser(chromium_path):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
-    """Build the book with the project's build command into a fresh folder; the HTML folder. DLCOURSE_SITE=<folder>
-    tests a site built before instead (its _build/html), e.g. to look again at the pages without executing anything."""
-    prebuilt = os.environ.get("DLCOURSE_SITE")
-    if prebuilt:
-        html = Path(prebuilt) / "_build" / "html"
-        if not html.is_dir():
-            pytest.fail(f"DLCOURSE_SITE={prebuilt}: no {html}")
-        return html
+    """Build the book with the project's build command into a fresh folder; the HTML folder."""
+    if os.environ.get("SITE_HTML"):
+        return Path(os.environ["SITE_HTML"]).resolve()
     if not MATHJAX.exists():
         pytest.fail(f"{MATHJAX.relative_to(ROOT)} is missing: run `make assets` first (the site serves MathJax, "
                     "require.js and the widget manager itself)")
@@ -736,3 +738,150 @@ def test_widgets_respond_without_a_kernel(page, base_url, name):
                 _move(page, i, control, moved[control["name"]]["value"])
             _wait_for_frame(page, i, manifest, _grid_key(manifest, moved),
                             f"{name}.html: playground {i}, {sorted(moved)} moved together")
+
+
+# ------------------------------------------------------------------------------------- self-check questions
+
+
+def _plain(text: str) -> str:
+    """A question file's text as the page shows it (backticks become code)."""
+    return text.replace("`", "")
+
+
+def _numbers_to_try(question: dict) -> list[tuple[str, dict]]:
+    """(what to type, the answer whose feedback it must give) for every numeric answer: the wrong values, a number
+    inside each wrong range, one that nothing matches (the default), and last the right value."""
+    digits = question["precision"]
+    answers = question["answers"]
+    values = [quiz._significant(a["value"], digits) for a in answers if a["type"] == "value"]
+    ranges = [a["range"] for a in answers if a["type"] == "range"]
+    matches = lambda x: x in values or any(low <= x < high for low, high in ranges)
+    tries = [(repr(a["value"]), a) for a in answers if a["type"] == "value" and not a["correct"]]
+    for answer in answers:
+        if answer["type"] == "range":
+            low, high = answer["range"]
+            middle = quiz._significant((low + high) / 2, digits)
+            tries.append((repr(middle if low <= middle < high else low), answer))
+    right = next(a for a in answers if a.get("correct"))
+    other = next(x for x in (abs(right["value"]) * 7 + 3, -abs(right["value"]) * 7 - 3, 123456789, -987654321)
+                 if not matches(quiz._significant(x, digits)))
+    tries.append((repr(other), next(a for a in answers if a["type"] == "default")))
+    return tries + [(repr(right["value"]), right)]
+
+
+def _feedback_after(action, box) -> tuple[str, list[str]]:
+    action()
+    box.wait_for(state="visible", timeout=5_000)
+    return box.inner_text().strip(), (box.get_attribute("class") or "").split()
+
+
+def _answer_every_question(page, root, questions: list[dict], where: str) -> None:
+    """Every wrong answer of every question, then the right one(s): each shows the feedback its file holds."""
+    shown = root.locator(".Quiz")
+    shown.nth(len(questions) - 1).wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert shown.count() == len(questions), f"{where}: {shown.count()} questions shown, its file has {len(questions)}"
+    for i, question in enumerate(questions):
+        box, at = shown.nth(i), f"{where}, question {i + 1}"
+        text = box.locator("[id^=quizQn]").inner_text().strip()
+        assert text == _plain(question["question"]), f"{at} reads {text!r}"
+        feedback = box.locator(".Feedback")
+        if question["type"] == "numeric":
+            field = box.locator("input.Input-text")
+
+            def submit(typed):
+                return lambda: (field.fill(typed), field.press("Enter"))
+
+            tries = [(submit(typed), answer) for typed, answer in _numbers_to_try(question)]
+        else:
+            labels = {label.inner_text().strip(): label for label in box.locator("label.MCButton").all()}
+            answers = sorted(question["answers"], key=lambda a: a["correct"])  # the wrong ones first
+            missing = [a["answer"] for a in answers if _plain(a["answer"]) not in labels]
+            assert not missing, f"{at}: answers not shown: {missing} (shown: {list(labels)})"
+            tries = [(labels[_plain(a["answer"])].click, a) for a in answers]
+        for action, answer in tries:
+            said, classes = _feedback_after(action, feedback)
+            expected = _plain(answer["feedback"])
+            verdict = "correct" if answer.get("correct") else "incorrect"
+            assert said.startswith(expected) and verdict in classes, (
+                f"{at}: answering {answer.get('answer', answer.get('value', answer.get('range', 'another number')))!r}"
+                f" showed {said!r} ({classes}), expected {expected!r} ({verdict})")
+        if question["type"] == "many_choice":
+            right = sum(a["correct"] for a in question["answers"])
+            assert said.endswith(f"[{right}/{right}]"), f"{at}: after every right answer it says {said!r}"
+
+
+@pytest.mark.parametrize("name", QUIZ_PAGES)
+def test_questions_answer_back(page, base_url, name):
+    """Each question of the chapter, answered wrong in every way its file foresees and then right, shows the feedback
+    of that answer, with no console error and no request off the machine (jupyterquiz's MathJax loader stays off)."""
+    _, log = _open(page, base_url, name)
+    _wait_rendered(page)
+    root = page.locator("article .dlcourse-quiz")
+    assert root.count() == 1, f"{name}.html shows {root.count()} blocks of questions, expected 1"
+    assert not page.get_by_text('dlcourse.quiz.show("').count(), f"{name}.html shows the quiz cell's code"
+    _answer_every_question(page, root, quiz.load(quiz.path_of(name, ROOT)), f"{name}.html")
+    page.wait_for_timeout(700)  # jupyterquiz typesets 500 ms after showing: any late error or request arrives
+    problems = log.problems()
+    assert not problems, f"{name}.html: {len(problems)} problem(s) while answering:{_listing(problems)}"
+
+
+def test_questions_work_by_keyboard_with_a_visible_focus(page, base_url):
+    """Tab reaches a choice, whose label shows a focus ring and names it; Space and Enter answer; a numeric answer
+    is typed and sent with Enter. The choices form a radio group named by the question; the field has its label."""
+    _require_in_toc(NEURON)
+    _, log = _open(page, base_url, NEURON)
+    questions = quiz.load(quiz.path_of(NEURON, ROOT))
+    boxes = page.locator("article .dlcourse-quiz .Quiz")
+    boxes.nth(len(questions) - 1).wait_for(timeout=RENDER_TIMEOUT_MS)
+    choices = [i for i, q in enumerate(questions) if q["type"] != "numeric"]
+    numeric = next(i for i, q in enumerate(questions) if q["type"] == "numeric")
+
+    def tab_into(i):
+        # Start from the question's text (made focusable for the test only), as a reader going down the page.
+        boxes.nth(i).locator("[id^=quizQn]").evaluate("el => { el.tabIndex = -1; el.focus(); }")
+        page.keyboard.press("Tab")
+        return page.evaluate("""() => { const el = document.activeElement, label = el.closest('label');
+            const style = getComputedStyle(label || el);
+            return {tag: el.tagName, type: el.type, label: label ? label.innerText.trim() : '',
+                    outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2}; }""")
+
+    for i, key in zip(choices[:2], ["Space", "Enter"]):
+        question, box = questions[i], boxes.nth(i)
+        focused = tab_into(i)
+        assert focused["tag"] == "INPUT" and focused["type"] == "radio", f"Tab reached {focused}, not a choice"
+        assert focused["outline"], f"the focused choice {focused['label']!r} shows no focus ring"
+        assert box.get_by_role("radio", name=focused["label"], exact=True).count() == 1, focused
+        assert box.get_by_role("radiogroup", name=_plain(question["question"]), exact=True).count() == 1
+        answer = next(a for a in question["answers"] if _plain(a["answer"]) == focused["label"])
+        said, _ = _feedback_after(lambda: page.keyboard.press(key), box.locator(".Feedback"))
+        assert said == _plain(answer["feedback"]), f"{key} on {focused['label']!r} showed {said!r}"
+    focused = tab_into(numeric)
+    assert focused["tag"] == "INPUT" and focused["type"] == "text" and focused["outline"], focused
+    assert page.get_by_role("textbox", name="Type numeric answer here:").count() == len(
+        [q for q in questions if q["type"] == "numeric"])
+    right = next(a for a in questions[numeric]["answers"] if a.get("correct"))
+    page.keyboard.type(repr(right["value"]))
+    said, classes = _feedback_after(lambda: page.keyboard.press("Enter"), boxes.nth(numeric).locator(".Feedback"))
+    assert said == _plain(right["feedback"]) and "correct" in classes, said
+    assert boxes.nth(numeric).locator(".Feedback").get_attribute("aria-live") == "polite"
+    assert not log.problems(), log.problems()
+
+
+@pytest.mark.parametrize("mathjax", ["none, as in Colab's output frame", "JupyterLab 4's, without typeset()"])
+def test_questions_work_offline_without_the_sites_mathjax(browser, mathjax):
+    """The same output in a page without the site's MathJax: jupyterquiz would load one from a CDN where a MathJax
+    without typeset() is present (JupyterLab 4 defines one); the stand-in keeps every request on the machine."""
+    from test_quiz import EXAMPLE
+
+    page = browser.new_page()
+    log = PageLog()
+    log.attach(page)
+    before = "<script>window.MathJax = {version: '3.2.2'};</script>" if mathjax.startswith("JupyterLab") else ""
+    try:
+        page.set_content(f"<!DOCTYPE html><html><body>{before}<p>A notebook's output:</p>{quiz.markup(EXAMPLE)}"
+                         "</body></html>")
+        _answer_every_question(page, page.locator(".dlcourse-quiz"), EXAMPLE, f"a page with MathJax {mathjax}")
+        page.wait_for_timeout(700)
+        assert not log.problems(), log.problems()
+    finally:
+        page.close()
