@@ -623,6 +623,7 @@ def test_a_slider_works_from_the_keyboard_alone(page, base_url):
     assert focused["outline"] != "none" and focused["width"] >= 2, f"no visible focus on the slider: {focused}"
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
+    _settle(page)
     moved = page.evaluate("document.activeElement.closest('.widget-slider').querySelector('.widget-readout')"
                           ".textContent.trim()")
     assert moved != focused["readout"], f"ArrowRight did not move the slider {focused['name']!r} ({moved})"
