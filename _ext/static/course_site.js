@@ -111,8 +111,9 @@
       text = active ? active.textContent : "";
     } else if (el.querySelector("input")) text = el.querySelector("input").value;
     else text = (el.querySelector(".widget-readout") || el).textContent;
-    text = text.trim();
-    return spec.kind === "label" ? text : parseFloat(text.replace(/\u2212/g, "-"));  // readouts write − for -
+    // ipywidgets writes a menu's spaces as no-break spaces, and a readout's minus as −
+    text = text.replace(/\u00a0/g, " ").trim();
+    return spec.kind === "label" ? text : parseFloat(text.replace(/\u2212/g, "-"));
   }
 
   // The offered value nearest to what is shown (numbers on their own scale), or null.
