@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import itertools
 import json
 import math
@@ -29,6 +30,8 @@ from dlcourse.plotting import in_notebook
 
 FRAMES_ENV = "DLCOURSE_FRAMES"
 """Set to 1 by the website's build: playgrounds keep the figures their sweep draws, for the static page."""
+FRAME_COLOURS = 256
+"""A frame is the kernel's PNG reduced to this many colours: about a fifth of the bytes, so pages stay light."""
 GRID_LIMIT = 40
 """At most this many figures, the static page gets every combination of the controls' values (else one at a time)."""
 
@@ -60,6 +63,24 @@ def enable_colab_widgets() -> bool:
 
     output.enable_custom_widget_manager()
     return True
+
+
+def frame_png(fig) -> bytes | None:
+    """The figure as the static page shows it: the PNG a notebook shows (`alt_text.figure_png`, its description
+    in the Description chunk), reduced to `FRAME_COLOURS` colours (a palette PNG; a plot has few colours anyway)."""
+    from PIL import Image, PngImagePlugin
+
+    png = figure_png(fig)
+    if png is None:
+        return None
+    with Image.open(io.BytesIO(png)) as image:
+        description = image.info.get("Description", "")
+        reduced = image.convert("RGB").quantize(colors=FRAME_COLOURS, method=Image.Quantize.FASTOCTREE)
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("Description", description)
+    buffer = io.BytesIO()
+    reduced.save(buffer, format="PNG", optimize=True, pnginfo=info)
+    return buffer.getvalue()
 
 
 def _label_kind(control: W.ValueWidget) -> str:
@@ -118,7 +139,7 @@ class Playground(W.VBox):
                 plt.close("all")
                 print(f"This setting could not be drawn ({detail}). Try another value.")
                 return
-            png = figure_png(plt.gcf()) if self.recording and plt.get_fignums() else None
+            png = frame_png(plt.gcf()) if self.recording and plt.get_fignums() else None
             key = self._current_frame_key()
             if png is not None and key is not None:
                 self.frames[key] = png

@@ -56,7 +56,7 @@ def _recording(monkeypatch, draw, controls):
 def _figure_of(**values):
     import matplotlib.pyplot as plt
 
-    from dlcourse.alt_text import figure_png
+    from dlcourse.widgets import frame_png
 
     fig, ax = plt.subplots(figsize=(2, 2))
     ax.plot([0, 1], [0, values["a"] * (2 if values["double"] else 1)])
@@ -72,7 +72,7 @@ def test_a_recording_sweep_keeps_the_figure_of_each_offered_value_as_the_kernel_
 
     import matplotlib.pyplot as plt
 
-    from dlcourse.alt_text import figure_png
+    from dlcourse.widgets import frame_png
 
     controls = {"a": W.FloatSlider(value=0.3, min=-1, max=1, step=0.1, description="a"),
                 "activation": W.Dropdown(options=[("ReLU", "relu"), ("tanh", "tanh")], description="f"),
@@ -94,7 +94,7 @@ def test_a_recording_sweep_keeps_the_figure_of_each_offered_value_as_the_kernel_
             key = f"{i}:{j}"
             if key in pg.frames:
                 values = {**pg.values, name: value}
-                expected = figure_png(_figure_of(**values))
+                expected = frame_png(_figure_of(**values))
                 plt.close("all")
                 assert pg.frames[key] == expected, key
                 assert base64.b64decode(manifest["frames"][key]) == expected
@@ -123,7 +123,7 @@ def test_without_the_build_nothing_is_recorded(monkeypatch):
 def test_a_small_grid_gets_every_combination_each_drawn_once(monkeypatch):
     import matplotlib.pyplot as plt
 
-    from dlcourse.alt_text import figure_png
+    from dlcourse.widgets import frame_png
 
     drawn = []
 
@@ -141,7 +141,28 @@ def test_a_small_grid_gets_every_combination_each_drawn_once(monkeypatch):
     assert len(drawn) == 6 + 6 + 1
     for i, a in enumerate([0, 1, 2]):
         for j, b in enumerate(["x", "y"]):
-            expected = figure_png(_figure_of(a=a, activation=b, double=False))
+            expected = frame_png(_figure_of(a=a, activation=b, double=False))
             plt.close("all")
             assert pg.frames["default" if (a, b) == (1, "x") else f"g:{i},{j}"] == expected
     assert pg.frames_manifest()["mode"] == "grid" and pg.values == {"a": 1, "b": "x"}
+
+
+def test_a_frame_is_the_kernels_figure_in_fewer_colours_and_keeps_its_description():
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    from dlcourse.alt_text import describe, figure_png
+    from dlcourse.widgets import frame_png
+
+    fig, ax = plt.subplots()
+    ax.imshow(np.random.default_rng(0).random((40, 40)), cmap="coolwarm")
+    ax.set_title("σ of a random field")
+    full, frame = figure_png(fig), frame_png(fig)
+    with Image.open(io.BytesIO(frame)) as image:
+        assert image.mode == "P" and image.info["Description"] == describe(fig)
+        assert image.size == Image.open(io.BytesIO(full)).size
+    assert len(frame) < len(full)
+    plt.close("all")
