@@ -57,6 +57,15 @@ def alive(pid: int) -> bool:
     return True
 
 
+@pytest.fixture(autouse=True)
+def _ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt here, as in a kernel, whatever this process inherited: a shell that starts
+    a job in the background (`make test &`) gives it SIGINT ignored, and Python then keeps it ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def interrupt_after(*delays: float) -> None:
     """Send SIGINT to this process (as Jupyter's stop button does) after each delay, from a thread."""
     def send():
