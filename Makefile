@@ -16,7 +16,7 @@ SECOND_SEED ?= 3
 .PHONY: help setup assets book test test-seed test-fast lab learner bench robustness browser constraints clean
 
 help:
-	@echo "make book       set up, execute every notebook and build the website into _build/html"
+	@echo "make book       set up, execute the notebooks (those changed since the last build) and build _build/html"
 	@echo "make test       set up and run every test (package, exercises, notebooks, site in headless Chromium)"
 	@echo "make test-fast  the package and exercise tests only (seconds)"
 	@echo "make test-seed  execute every notebook under another seed (SECOND_SEED=$(SECOND_SEED)); part of make test"
@@ -24,7 +24,7 @@ help:
 	@echo "make lab        open the notebooks in JupyterLab (MyST rendered by jupyterlab-myst)"
 	@echo "make learner    write every chapter's learner edition into learner/ (what Colab opens; see README)"
 	@echo "make bench      run every benchmark (tables in benchmarks/results/, shown in the book's appendix)"
-	@echo "make clean      remove the build, keep the environment"
+	@echo "make clean      remove the build (the next make book executes every notebook), keep the environment"
 
 setup: $(INSTALLED) $(ASSETS)
 
@@ -40,8 +40,9 @@ $(ASSETS): package.json package-lock.json scripts/vendor_assets.py
 	$(PYTHON) scripts/vendor_assets.py
 	touch $@
 
+# Incremental: a build after an edit re-executes only the notebooks whose source, questions or dlcourse files
+# changed since the last one (_ext/notebook_deps.py); from nothing (or after make clean) it executes every notebook.
 book: setup
-	rm -rf _build/.doctrees _build/html _build/jupyter_execute
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 browser:

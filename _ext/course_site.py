@@ -17,8 +17,10 @@
 - Widgets without a kernel: the build sets DLCOURSE_FRAMES=1, so each Playground's sweep (a hidden cell of its
   chapter) embeds the figure of every value its controls offer, one control at a time from the defaults
   (`dlcourse.widgets`); `static/course_site.js` swaps them in as the reader moves the controls.
-- Self-check questions (`dlcourse.quiz`): a notebook shows the questions of the `<slug>.quiz.json` beside it, so
-  that file is noted as the page's dependency: editing the questions re-executes the page in an incremental build.
+- Incremental builds (`make book` keeps _build between runs): a notebook page depends on the `<slug>.quiz.json`
+  beside it (the questions it shows, `dlcourse.quiz`) and on every dlcourse file its code runs
+  (`_ext/notebook_deps.py`), so editing one chapter, its questions or a module re-executes only the pages that use
+  them.
 - Claims (`dlcourse.claims`): the build executes notebooks strictly (`DLCOURSE_STRICT=1`, inherited by the kernels),
   so a failed claim fails the build; the claims each chapter measured (the JSON its `measured()` cell embeds) are
   gathered while pages are read, and the `{claims-table}` directive of the appendix page "Claims" lists them all,
@@ -188,10 +190,18 @@ def _fill_claims_tables(app, doctree, docname) -> None:
         node.replace_self(nodes.raw("", _claims_html(app, docname), format="html"))
 
 
-def _note_question_file(app, docname, source) -> None:
-    questions = Path(app.env.doc2path(docname)).with_suffix(".quiz.json")
+def _note_dependencies(app, docname, source) -> None:
+    """A notebook page depends on its questions file and on every file of dlcourse its code runs
+    (`notebook_deps`): an incremental build re-executes it when one of them changes, and only then."""
+    path = Path(app.env.doc2path(docname))
+    questions = path.with_suffix(".quiz.json")
     if questions.exists():
         app.env.note_dependency(str(questions))
+    if path.suffix == ".ipynb":
+        from notebook_deps import notebook_code, package_files
+
+        for file in package_files(notebook_code(path.read_text(encoding="utf-8")), Path(app.srcdir)):
+            app.env.note_dependency(str(file))
 
 
 def _learner_buttons(app, pagename, templatename, context, doctree) -> None:
@@ -240,7 +250,7 @@ def setup(app):
     os.environ.setdefault("DLCOURSE_FRAMES", "1")
     app.add_node(claims_table)
     app.add_directive("claims-table", ClaimsTable)
-    app.connect("source-read", _note_question_file)
+    app.connect("source-read", _note_dependencies)
     app.connect("doctree-read", _collect_claims)
     app.connect("env-purge-doc", _purge_claims)
     app.connect("env-merge-info", _merge_claims)

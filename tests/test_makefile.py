@@ -30,3 +30,10 @@ def test_make_lab_passes_extra_options():
     command = [line for line in _dry_run("lab", "LAB_ARGS=--no-browser --port=8899").splitlines()
                if "jupyter lab" in line]
     assert command[-1].endswith("--no-browser --port=8899"), command
+
+
+def test_make_book_is_incremental():
+    """make book keeps the last build: only what changed since is executed again (make clean starts afresh)."""
+    commands = _dry_run("book", "-W", "pyproject.toml")
+    assert "jupyter-book build" in commands and "rm -rf _build" not in commands, commands
+    assert "rm -rf _build" in _dry_run("clean")
